@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nb-info: bring up the nbkit environment with its safe defaults, show what
+ * it got (cores, sockets, memory, IOVA mode) and prove DMA memory works by
+ * allocating a block on every socket and printing its IOVA.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_memory.h>
+#include <rte_version.h>
+
+#include <nb_env.h>
+
+#define EXIT_USAGE 2
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [EAL options] [-- [--json] [--dma-size BYTES]]\n"
+		"\n"
+		"Initialise the nbkit environment (DPDK EAL with nbkit's safe\n"
+		"defaults: no PCI probing unless a device is named, in-memory\n"
+		"with a unique file prefix, hugepages when free, else --no-huge)\n"
+		"and report cores, sockets, memory and IOVA mode; then allocate\n"
+		"DMA memory on every socket and print its IO address.\n"
+		"\n"
+		"Options after --:\n"
+		"  --json            one JSON object instead of text\n"
+		"  --dma-size BYTES  size of each DMA block (default 1048576;\n"
+		"                    suffixes k, m, g)\n"
+		"  -h, --help        this text\n"
+		"\n"
+		"EAL options (before --) are DPDK's, e.g. -l 0-1, --vdev net_null0,\n"
+		"--no-huge, -m 512, -a 0000:03:00.0, --log-level=debug.\n"
+		"Exit status: 0 ok, 1 runtime failure, 2 bad arguments.\n",
+		prog);
+}
+
+static int
+parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || end == s || s[0] == '-') {
+		return -EINVAL;
+	}
+	switch (*end) {
+	case 'g': case 'G': v <<= 10; /* fall through */
+	case 'm': case 'M': v <<= 10; /* fall through */
+	case 'k': case 'K': v <<= 10; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v == 0 || v > (1ULL << 40)) {
+		return -EINVAL;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+static bool
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "dma-size", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = argv[0];
+	size_t dma_size = 1 << 20;
+	bool json = false;
+	unsigned int i, nb_sockets;
+	int ret, c, status = 0;
+
+	/* --help never needs EAL: answer before touching anything. */
+	if (wants_help(argc, argv)) {
+		usage(stdout, prog);
+		return 0;
+	}
+	ret = nb_env_init_args(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "%s: cannot initialise the environment: %s "
+			"(see %s --help)\n", prog, strerror(-ret), prog);
+		return ret == -EINVAL ? EXIT_USAGE : 1;
+	}
+	argc -= ret;
+	argv += ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			if (parse_size(optarg, &dma_size) != 0) {
+				fprintf(stderr, "%s: --dma-size '%s': not a size "
+					"in bytes (1 .. 1T, suffix k/m/g)\n",
+					prog, optarg);
+				nb_env_fini();
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			fprintf(stderr, "%s: bad option (see %s --help)\n", prog,
+				prog);
+			nb_env_fini();
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (see %s --help)\n",
+			prog, argv[optind], prog);
+		nb_env_fini();
+		return EXIT_USAGE;
+	}
+
+	nb_sockets = rte_socket_count();
+	if (json) {
+		printf("{\"nbkit\": \"%s\", \"dpdk\": \"%s\", \"lcores\": %u, "
+		       "\"main_lcore\": %u, \"sockets\": %u, \"hugepages\": %s, "
+		       "\"iova_mode\": \"%s\", \"dma\": [",
+		       NB_VERSION_STR, rte_version(), rte_lcore_count(),
+		       rte_get_main_lcore(), nb_sockets,
+		       nb_env_has_hugepages() ? "true" : "false",
+		       rte_eal_iova_mode() == RTE_IOVA_PA ? "PA" : "VA");
+	} else {
+		printf("nbkit %s on %s\n", NB_VERSION_STR, rte_version());
+		printf("lcores:    %u (main lcore %u)\n", rte_lcore_count(),
+		       rte_get_main_lcore());
+		printf("sockets:   %u\n", nb_sockets);
+		printf("memory:    %s\n", nb_env_has_hugepages() ?
+		       "hugepages" : "no hugepages (--no-huge: 4 KiB pages)");
+		printf("IOVA mode: %s\n",
+		       rte_eal_iova_mode() == RTE_IOVA_PA ? "PA" : "VA");
+	}
+
+	for (i = 0; i < nb_sockets; i++) {
+		int socket = rte_socket_id_by_idx(i);
+		void *va = nb_dma_zmalloc(dma_size, 0, socket);
+		rte_iova_t iova;
+
+		if (va == NULL) {
+			fprintf(stderr, "%s: nb_dma_zmalloc(%zu) on socket %d: "
+				"%s\n", prog, dma_size, socket,
+				rte_strerror(rte_errno));
+			status = 1;
+			continue;
+		}
+		iova = nb_dma_iova(va);
+		if (json) {
+			printf("%s{\"socket\": %d, \"bytes\": %zu, \"va\": \"%p\", "
+			       "\"iova\": \"0x%" PRIx64 "\"}", i > 0 ? ", " : "",
+			       nb_dma_socket(va), dma_size, va, (uint64_t)iova);
+		} else {
+			printf("DMA:       %zu bytes on socket %d: va %p iova 0x%"
+			       PRIx64 "\n", dma_size, nb_dma_socket(va), va,
+			       (uint64_t)iova);
+		}
+		if (iova == RTE_BAD_IOVA) {
+			status = 1;
+		}
+		nb_dma_free(va);
+	}
+	if (json) {
+		printf("]}\n");
+	}
+	nb_env_fini();
+	return status;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nb-perf: micro-benchmarks of nbkit against DPDK's own equivalent, side by
+ * side in one process. Ratios, not absolute times: machines are noisy.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include <nb_env.h>
+
+#include "perf.h"
+
+#define EXIT_USAGE 2
+
+static const struct perf_bench benches[] = {
+	{ "dma", "nb_dma_zmalloc+nb_dma_free vs rte_zmalloc_socket+rte_free",
+	  perf_dma },
+};
+
+static void
+usage(FILE *f, const char *prog)
+{
+	unsigned int i;
+
+	fprintf(f,
+		"Usage: %s [EAL options] [-- [--short] [--json] [--rounds N] "
+		"[BENCH...]]\n"
+		"\n"
+		"Run nbkit micro-benchmarks next to the DPDK call that does the\n"
+		"same job, in one process, and print for each case the median\n"
+		"ns/op of both sides over interleaved rounds and the ratio\n"
+		"DPDK/nbkit (above 1.00: nbkit is faster).\n"
+		"\n"
+		"Options after --:\n"
+		"  --short      few rounds and small counts (CI); figures only\n"
+		"  --json       one JSON object per case instead of the table\n"
+		"  --rounds N   interleaved rounds per case (default 7, short 3)\n"
+		"  -h, --help   this text\n"
+		"\n"
+		"Benchmarks (default: all):\n", prog);
+	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
+		fprintf(f, "  %-10s %s\n", benches[i].name, benches[i].desc);
+	}
+	fprintf(f, "\nEAL options (before --) are DPDK's; nbkit adds --no-pci, "
+		"in-memory and --no-huge\nwhen hugepages are missing.\n"
+		"Exit status: 0 ok, 1 a benchmark could not run, 2 bad arguments.\n");
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+uint64_t
+perf_iters(const struct perf_ctx *ctx, uint64_t full)
+{
+	uint64_t n = ctx->short_mode ? full / 10 : full;
+
+	return n > 0 ? n : 1;
+}
+
+static double
+time_ns_per_op(perf_fn fn, void *arg, uint64_t iters)
+{
+	uint64_t t0, t1, done;
+
+	t0 = rte_rdtsc_precise();
+	done = fn(arg, iters);
+	t1 = rte_rdtsc_precise();
+	if (done == 0) {
+		return -1.0;
+	}
+	return (double)(t1 - t0) * 1e9 / (double)rte_get_tsc_hz() / (double)done;
+}
+
+void
+perf_compare(struct perf_ctx *ctx, const char *bench, const char *name,
+	     perf_fn nb, perf_fn dpdk, void *arg, uint64_t iters)
+{
+	double nb_ns[64], dpdk_ns[64], nb_med, dpdk_med;
+	unsigned int r, rounds = ctx->rounds < 64 ? ctx->rounds : 64;
+
+	/* Warm both sides once (caches, first-touch of memory). */
+	if (nb(arg, iters / 10 + 1) == 0 || dpdk(arg, iters / 10 + 1) == 0) {
+		fprintf(stderr, "nb-perf: %s/%s: could not run\n", bench, name);
+		ctx->failures++;
+		return;
+	}
+	for (r = 0; r < rounds; r++) {
+		/* Alternate which side goes first so drift hits both alike. */
+		if (r & 1) {
+			dpdk_ns[r] = time_ns_per_op(dpdk, arg, iters);
+			nb_ns[r] = time_ns_per_op(nb, arg, iters);
+		} else {
+			nb_ns[r] = time_ns_per_op(nb, arg, iters);
+			dpdk_ns[r] = time_ns_per_op(dpdk, arg, iters);
+		}
+		if (nb_ns[r] < 0 || dpdk_ns[r] < 0) {
+			fprintf(stderr, "nb-perf: %s/%s: failed in round %u\n",
+				bench, name, r);
+			ctx->failures++;
+			return;
+		}
+	}
+	qsort(nb_ns, rounds, sizeof(double), cmp_double);
+	qsort(dpdk_ns, rounds, sizeof(double), cmp_double);
+	nb_med = nb_ns[rounds / 2];
+	dpdk_med = dpdk_ns[rounds / 2];
+	if (ctx->json) {
+		printf("{\"bench\": \"%s\", \"case\": \"%s\", \"nbkit_ns\": %.2f, "
+		       "\"dpdk_ns\": %.2f, \"ratio\": %.3f, \"rounds\": %u, "
+		       "\"iters\": %lu}\n", bench, name, nb_med, dpdk_med,
+		       dpdk_med / nb_med, rounds, (unsigned long)iters);
+	} else {
+		printf("%-8s %-32s %12.1f %12.1f %8.2f\n", bench, name, nb_med,
+		       dpdk_med, dpdk_med / nb_med);
+	}
+	fflush(stdout);
+}
+
+static const struct perf_bench *
+bench_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
+		if (strcmp(benches[i].name, name) == 0) {
+			return &benches[i];
+		}
+	}
+	return NULL;
+}
+
+static bool
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "short", no_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct perf_ctx ctx = { .rounds = 0 };
+	const struct perf_bench *sel[16];
+	const char *prog = argv[0];
+	unsigned int nb_sel = 0, i;
+	int ret, c;
+
+	if (wants_help(argc, argv)) {
+		usage(stdout, prog);
+		return 0;
+	}
+	ret = nb_env_init_args(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "%s: cannot initialise the environment: %s "
+			"(see %s --help)\n", prog, strerror(-ret), prog);
+		return ret == -EINVAL ? EXIT_USAGE : 1;
+	}
+	argc -= ret;
+	argv += ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *end;
+		unsigned long v;
+
+		switch (c) {
+		case 's':
+			ctx.short_mode = true;
+			break;
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'r':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v < 1 || v > 63) {
+				fprintf(stderr, "%s: --rounds '%s': a number "
+					"from 1 to 63\n", prog, optarg);
+				nb_env_fini();
+				return EXIT_USAGE;
+			}
+			ctx.rounds = (unsigned int)v;
+			break;
+		default:
+			fprintf(stderr, "%s: bad option (see %s --help)\n", prog,
+				prog);
+			nb_env_fini();
+			return EXIT_USAGE;
+		}
+	}
+	for (; optind < argc; optind++) {
+		const struct perf_bench *b = bench_find(argv[optind]);
+
+		if (b == NULL || nb_sel >= sizeof(sel) / sizeof(sel[0])) {
+			fprintf(stderr, "%s: unknown benchmark '%s' (see %s "
+				"--help)\n", prog, argv[optind], prog);
+			nb_env_fini();
+			return EXIT_USAGE;
+		}
+		sel[nb_sel++] = b;
+	}
+	if (nb_sel == 0) {
+		for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
+			sel[nb_sel++] = &benches[i];
+		}
+	}
+	if (ctx.rounds == 0) {
+		ctx.rounds = ctx.short_mode ? 3 : 7;
+	}
+
+	if (!ctx.json) {
+		printf("nb-perf: %u interleaved rounds per case, medians; ratio = "
+		       "DPDK ns/op / nbkit ns/op (above 1.00: nbkit faster)%s\n",
+		       ctx.rounds, ctx.short_mode ? "; short mode" : "");
+		printf("%-8s %-32s %12s %12s %8s\n", "bench", "case",
+		       "nbkit ns/op", "DPDK ns/op", "ratio");
+	}
+	for (i = 0; i < nb_sel; i++) {
+		if (sel[i]->run(&ctx) != 0) {
+			ctx.failures++;
+		}
+	}
+	nb_env_fini();
+	return ctx.failures == 0 ? 0 : 1;
+}

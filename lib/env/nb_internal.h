@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to nbkit (not installed): the per-library log macro.
+ *
+ * lib/meson.build compiles each library with RTE_LOG_DEFAULT_LOGTYPE set to
+ * "nb.<name>" and NB_LIB_NAME to the same string; a library registers its
+ * type once with NB_LOG_REGISTER(<name>) and logs with NB_LOG(<name>, LEVEL, ...).
+ */
+#ifndef NB_INTERNAL_H
+#define NB_INTERNAL_H
+
+#include <rte_log.h>
+
+#include "nb_common.h"
+
+/** Define and register the log type logtype_nb_<name> ("nb.<name>"). */
+#define NB_LOG_REGISTER(name) RTE_LOG_REGISTER_DEFAULT(logtype_nb_##name, NOTICE)
+
+/** One log line through rte_log, prefixed with the library name. */
+#define NB_LOG(name, level, ...)					\
+	rte_log(RTE_LOG_##level, logtype_nb_##name,			\
+		RTE_FMT(NB_LIB_NAME ": " RTE_FMT_HEAD(__VA_ARGS__,) "\n",	\
+			RTE_FMT_TAIL(__VA_ARGS__,)))
+
+#endif /* NB_INTERNAL_H */
