@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 static const struct perf_bench benches[] = {
 	{ "dma", "nb_dma_zmalloc+nb_dma_free vs rte_zmalloc_socket+rte_free",
 	  perf_dma },
+	{ "pool", "rte_mempool get/put on nbkit's percore pools vs ring_mp_mc "
+	  "and stack", perf_pool },
 };
 
 static void
@@ -35,7 +38,9 @@ usage(FILE *f, const char *prog)
 		"Run nbkit micro-benchmarks next to the DPDK call that does the\n"
 		"same job, in one process, and print for each case the median\n"
 		"ns/op of both sides over interleaved rounds and the ratio\n"
-		"DPDK/nbkit (above 1.00: nbkit is faster).\n"
+		"DPDK/nbkit (above 1.00: nbkit is faster). Benchmarks with\n"
+		"several variants (pool) print one row per variant; their DPDK\n"
+		"column is the DPDK baseline timed in the same rounds.\n"
 		"\n"
 		"Options after --:\n"
 		"  --short      few rounds and small counts (CI); figures only\n"
@@ -125,6 +130,93 @@ perf_compare(struct perf_ctx *ctx, const char *bench, const char *name,
 		       dpdk_med, dpdk_med / nb_med);
 	}
 	fflush(stdout);
+}
+
+void
+perf_compare_multi(struct perf_ctx *ctx, const char *bench, const char *name,
+		   const struct perf_side *sides, unsigned int nb_sides,
+		   unsigned int ref, uint64_t iters)
+{
+	double ns[PERF_MAX_SIDES][64], med[PERF_MAX_SIDES];
+	bool dead[PERF_MAX_SIDES] = { false };
+	unsigned int r, k, s, rounds = ctx->rounds < 64 ? ctx->rounds : 64;
+	char label[64];
+
+	if (nb_sides == 0 || nb_sides > PERF_MAX_SIDES || ref >= nb_sides) {
+		fprintf(stderr, "nb-perf: %s/%s: bad comparison (%u sides, "
+			"baseline %u)\n", bench, name, nb_sides, ref);
+		ctx->failures++;
+		return;
+	}
+	/* Warm every side once (caches, first-touch of memory). */
+	for (s = 0; s < nb_sides; s++) {
+		if (sides[s].fn(sides[s].arg, iters / 10 + 1) == 0) {
+			fprintf(stderr, "nb-perf: %s/%s %s: could not run\n",
+				bench, name, sides[s].name);
+			ctx->failures++;
+			dead[s] = true;
+		}
+	}
+	for (r = 0; r < rounds && !dead[ref]; r++) {
+		/* Rotate the order so each side goes first as often. */
+		for (k = 0; k < nb_sides; k++) {
+			s = (r + k) % nb_sides;
+			if (dead[s]) {
+				continue;
+			}
+			ns[s][r] = time_ns_per_op(sides[s].fn, sides[s].arg,
+						  iters);
+			if (ns[s][r] < 0) {
+				fprintf(stderr, "nb-perf: %s/%s %s: failed in "
+					"round %u\n", bench, name,
+					sides[s].name, r);
+				ctx->failures++;
+				dead[s] = true;
+			}
+		}
+	}
+	if (dead[ref]) {
+		return;
+	}
+	for (s = 0; s < nb_sides; s++) {
+		if (!dead[s]) {
+			qsort(ns[s], rounds, sizeof(double), cmp_double);
+			med[s] = ns[s][rounds / 2];
+		}
+	}
+	for (s = 0; s < nb_sides; s++) {
+		if (dead[s]) {
+			continue;
+		}
+		if (ctx->json) {
+			printf("{\"bench\": \"%s\", \"case\": \"%s\", "
+			       "\"variant\": \"%s\", \"baseline\": \"%s\", "
+			       "\"nbkit_ns\": %.2f, \"dpdk_ns\": %.2f, "
+			       "\"ratio\": %.3f, \"rounds\": %u, "
+			       "\"iters\": %lu}\n", bench, name, sides[s].name,
+			       sides[ref].name, med[s], med[ref],
+			       med[ref] / med[s], rounds, (unsigned long)iters);
+		} else {
+			snprintf(label, sizeof(label), "%-13s %s", name,
+				 sides[s].name);
+			printf("%-8s %-32s %12.1f %12.1f %8.2f\n", bench, label,
+			       med[s], med[ref], med[ref] / med[s]);
+		}
+	}
+	fflush(stdout);
+}
+
+void
+perf_note(const struct perf_ctx *ctx, const char *fmt, ...)
+{
+	FILE *f = ctx->json ? stderr : stdout;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fflush(f);
 }
 
 static const struct perf_bench *

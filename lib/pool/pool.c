@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nb_pool: create/destroy, lookups, the waiting allocation, statistics and
+ * the thread slots that give threads without an lcore id a cache.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
+#include <rte_mempool.h>
+
+#include "nb_env.h"
+#include "pool_internal.h"
+
+NB_LOG_REGISTER(pool);
+
+struct nb_pool_list nb_pool_list = TAILQ_HEAD_INITIALIZER(nb_pool_list);
+static pthread_mutex_t g_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t g_cookie_seq;
+
+void
+nb_pool_list_lock(void)
+{
+	pthread_mutex_lock(&g_list_lock);
+}
+
+void
+nb_pool_list_unlock(void)
+{
+	pthread_mutex_unlock(&g_list_lock);
+}
+
+/* ---- thread slots ---------------------------------------------------- */
+
+RTE_DEFINE_PER_LCORE(unsigned int, nb_pool_tslot);
+static uint64_t g_tslots_used;		/* bit i: thread slot i taken */
+static pthread_key_t g_tslot_key;
+static pthread_once_t g_tslot_once = PTHREAD_ONCE_INIT;
+
+/* At the exit of a thread that held a slot: flush its caches, free the slot. */
+static void
+tslot_release(void *arg)
+{
+	unsigned int slot = (unsigned int)(uintptr_t)arg - 1;
+	struct nb_pool *p;
+
+	nb_pool_list_lock();
+	TAILQ_FOREACH(p, &nb_pool_list, next) {
+		if (p->backend != NULL && p->backend->thread_exit != NULL) {
+			p->backend->thread_exit(p->mp, slot);
+		}
+	}
+	nb_pool_list_unlock();
+	__atomic_fetch_and(&g_tslots_used,
+			   ~(UINT64_C(1) << (slot - RTE_MAX_LCORE)),
+			   __ATOMIC_RELEASE);
+}
+
+static void
+tslot_key_create(void)
+{
+	if (pthread_key_create(&g_tslot_key, tslot_release) != 0) {
+		NB_LOG(pool, ERR, "pthread_key_create failed: threads without "
+		       "an lcore id run without a cache");
+	}
+}
+
+unsigned int
+nb_pool_slot_take(void)
+{
+	uint64_t used = __atomic_load_n(&g_tslots_used, __ATOMIC_RELAXED);
+	unsigned int i;
+
+	pthread_once(&g_tslot_once, tslot_key_create);
+	for (;;) {
+		if (used == UINT64_MAX) {
+			return NB_POOL_SLOT_NONE;
+		}
+		i = (unsigned int)__builtin_ctzll(~used);
+		if (__atomic_compare_exchange_n(&g_tslots_used, &used,
+						used | (UINT64_C(1) << i), false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			break;
+		}
+	}
+	RTE_PER_LCORE(nb_pool_tslot) = RTE_MAX_LCORE + i + 1;
+	/* The destructor runs at thread exit with this non-NULL value. */
+	pthread_setspecific(g_tslot_key,
+			    (void *)(uintptr_t)(RTE_MAX_LCORE + i + 1));
+	return RTE_MAX_LCORE + i;
+}
+
+/* ---- create / destroy ------------------------------------------------ */
+
+void
+nb_pool_opts_init(struct nb_pool_opts *o, size_t opts_size)
+{
+	struct nb_pool_opts def = {
+		.opts_size = sizeof(def),
+		.cache_size = NB_POOL_CACHE_AUTO,
+		.data_room = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.headroom = RTE_PKTMBUF_HEADROOM,
+		.priv_size = 0,
+		.socket_id = SOCKET_ID_ANY,
+		.ops = "percore",
+		.mode = NB_POOL_MODE_DEFAULT,
+		.flags = 0,
+	};
+
+	if (o == NULL || opts_size == 0) {
+		return;
+	}
+	if (opts_size > sizeof(def)) {
+		memset(o, 0, opts_size);
+		opts_size = sizeof(def);
+	}
+	memcpy(o, &def, opts_size);
+	o->opts_size = opts_size;
+}
+
+/* Per-object set-up after rte_pktmbuf_init: the nbkit area. */
+static void
+obj_init(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	const struct nb_pool *p = arg;
+	struct rte_mbuf *m = obj;
+	struct nb_mbuf_priv *pr = nb_mbuf_priv(m);
+
+	RTE_SET_USED(mp);
+	memset(pr, 0, sizeof(*pr));
+	pr->state = NB_BUF_STATE_FREE;
+	pr->home_lcore = NB_LCORE_NONE;
+	pr->idx = idx;
+	pr->pool_cookie = p->cfg.cookie;
+}
+
+static int
+opts_check(struct nb_pool_opts *o, const struct nb_pool_opts *user,
+	   const char *name, unsigned int n)
+{
+	nb_pool_opts_init(o, sizeof(*o));
+	if (user != NULL) {
+		if (user->opts_size < sizeof(user->opts_size) ||
+		    user->opts_size > sizeof(*o)) {
+			NB_LOG(pool, ERR, "pool %s: opts_size %zu is not one this "
+			       "nbkit knows (1..%zu); call nb_pool_opts_init()",
+			       name, user->opts_size, sizeof(*o));
+			return -EINVAL;
+		}
+		memcpy(o, user, user->opts_size);
+		o->opts_size = sizeof(*o);
+	}
+	if (n == 0) {
+		NB_LOG(pool, ERR, "pool %s: n is 0", name);
+		return -EINVAL;
+	}
+	if (o->ops == NULL) {
+		o->ops = "percore";
+	}
+	if (strcmp(o->ops, "percore") != 0 && strcmp(o->ops, "ring_mp_mc") != 0 &&
+	    strcmp(o->ops, "stack") != 0) {
+		NB_LOG(pool, ERR, "pool %s: unknown ops '%s' (percore, ring_mp_mc, "
+		       "stack)", name, o->ops);
+		return -EINVAL;
+	}
+	if (o->mode != NB_POOL_MODE_DEFAULT && o->mode != NB_POOL_MODE_FAST &&
+	    o->mode != NB_POOL_MODE_ACCOUNTED) {
+		NB_LOG(pool, ERR, "pool %s: unknown mode %d", name, (int)o->mode);
+		return -EINVAL;
+	}
+	if ((o->flags & ~NB_POOL_F_ALL) != 0) {
+		NB_LOG(pool, ERR, "pool %s: unknown flags 0x%x", name,
+		       o->flags & ~NB_POOL_F_ALL);
+		return -EINVAL;
+	}
+	if (o->data_room < o->headroom) {
+		NB_LOG(pool, ERR, "pool %s: data_room %u is smaller than the "
+		       "headroom %u", name, o->data_room, o->headroom);
+		return -EINVAL;
+	}
+	if (o->cache_size == NB_POOL_CACHE_AUTO) {
+		o->cache_size = RTE_MIN(256u, (unsigned int)(((uint64_t)n * 2 + 1) / 3));
+	}
+	if (o->cache_size > NB_POOL_CACHE_MAX) {
+		NB_LOG(pool, ERR, "pool %s: cache_size %u is above the limit %u",
+		       name, o->cache_size, NB_POOL_CACHE_MAX);
+		return -EINVAL;
+	}
+	if ((uint64_t)o->cache_size * 3 / 2 > n) {
+		NB_LOG(pool, ERR, "pool %s: cache_size %u is too large for %u "
+		       "buffers (at most %u: DPDK flushes at 1.5 x the cache)",
+		       name, o->cache_size, n, (unsigned int)(((uint64_t)n * 2 + 1) / 3));
+		return -EINVAL;
+	}
+	if (o->socket_id != SOCKET_ID_ANY &&
+	    (o->socket_id < 0 || o->socket_id >= RTE_MAX_NUMA_NODES)) {
+		NB_LOG(pool, ERR, "pool %s: socket_id %d is not a socket", name,
+		       o->socket_id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * mbuf private size: the nbkit area and the user area, then padding so
+ * that buf_addr + headroom is cache-line aligned (the object, hence the
+ * mbuf, is cache-line aligned, and sizeof(struct rte_mbuf) is 128).
+ */
+static uint16_t
+priv_size_for(uint16_t user_priv, uint16_t headroom)
+{
+	uint32_t sz = NB_MBUF_PRIV_SIZE + RTE_ALIGN_CEIL(user_priv, 8u);
+	uint32_t end = (uint32_t)sizeof(struct rte_mbuf) + sz + headroom;
+
+	sz += RTE_ALIGN_CEIL(end, RTE_CACHE_LINE_SIZE) - end;
+	return sz > UINT16_MAX ? 0 : (uint16_t)sz;
+}
+
+struct nb_pool *
+nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts)
+{
+	struct rte_pktmbuf_pool_private pkt = { 0 };
+	struct nb_mempool_priv *mpriv;
+	struct rte_mempool *mp = NULL;
+	struct nb_pool_opts o;
+	struct nb_pool *p = NULL;
+	uint16_t priv_size;
+	uint32_t elt_size;
+	int socket, rc;
+
+	if (name == NULL) {
+		NB_LOG(pool, ERR, "pool name is NULL");
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (strlen(name) > NB_POOL_NAMESIZE) {
+		NB_LOG(pool, ERR, "pool name '%s' is longer than %d characters",
+		       name, (int)NB_POOL_NAMESIZE);
+		rte_errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (!nb_env_is_initialized()) {
+		NB_LOG(pool, ERR, "pool %s: the environment is not initialised "
+		       "(nb_env_init)", name);
+		rte_errno = ENODEV;
+		return NULL;
+	}
+	rc = opts_check(&o, opts, name, n);
+	if (rc != 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	if (rte_mempool_lookup(name) != NULL) {
+		NB_LOG(pool, ERR, "pool %s: a mempool of that name exists", name);
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	priv_size = priv_size_for(o.priv_size, o.headroom);
+	elt_size = (uint32_t)sizeof(struct rte_mbuf) + priv_size + o.data_room;
+	if (priv_size == 0) {
+		NB_LOG(pool, ERR, "pool %s: priv_size %u too large", name,
+		       o.priv_size);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	socket = o.socket_id != SOCKET_ID_ANY ? o.socket_id : (int)rte_socket_id();
+	if (socket == SOCKET_ID_ANY || (unsigned int)socket >= RTE_MAX_NUMA_NODES) {
+		socket = SOCKET_ID_ANY;
+	}
+
+	p = rte_zmalloc_socket("nb_pool", sizeof(*p), RTE_CACHE_LINE_SIZE, socket);
+	if (p == NULL) {
+		NB_LOG(pool, ERR, "pool %s: no memory for the pool struct", name);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->ops, sizeof(p->ops), "%s", o.ops);
+	p->size = n;
+	p->data_room = o.data_room;
+	p->headroom = o.headroom;
+	p->priv_size = o.priv_size;
+	p->socket_id = socket;
+	p->mode = o.mode == NB_POOL_MODE_DEFAULT ? NB_POOL_MODE_FAST : o.mode;
+	p->min_avail = n;
+	if (strcmp(o.ops, "percore") == 0) {
+		p->backend = nb_percore_backend();
+	}
+	p->cfg.accounted = p->backend != NULL && p->mode == NB_POOL_MODE_ACCOUNTED;
+	p->cfg.cache_size = o.cache_size;
+	p->cfg.flags = o.flags;
+	p->cfg.cookie = (uint64_t)(uintptr_t)p ^
+			__atomic_add_fetch(&g_cookie_seq, 1, __ATOMIC_RELAXED);
+	p->cfg.data_room = o.data_room;
+	p->cfg.pool = p;
+	/* Accounted: no DPDK cache, every get/put reaches the driver. */
+	p->cache_size = p->cfg.accounted ? 0 : o.cache_size;
+
+	mp = rte_mempool_create_empty(name, n, elt_size, p->cache_size,
+				      sizeof(struct nb_mempool_priv), socket, 0);
+	if (mp == NULL) {
+		rc = rte_errno;
+		NB_LOG(pool, ERR, "pool %s: rte_mempool_create_empty: %s", name,
+		       rte_strerror(rc));
+		goto fail;
+	}
+	rc = rte_mempool_set_ops_byname(mp, o.ops, &p->cfg);
+	if (rc != 0) {
+		rc = -rc;
+		NB_LOG(pool, ERR, "pool %s: mempool ops '%s': %s", name, o.ops,
+		       rte_strerror(rc));
+		goto fail;
+	}
+	pkt.mbuf_data_room_size = o.data_room;
+	pkt.mbuf_priv_size = priv_size;
+	rte_pktmbuf_pool_init(mp, &pkt);
+	mpriv = rte_mempool_get_priv(mp);
+	mpriv->magic = NB_POOL_MAGIC;
+	mpriv->pool = p;
+
+	/* Populating enqueues every object once: not frees, not checked. */
+	p->cfg.populating = true;
+	rc = rte_mempool_populate_default(mp);
+	p->cfg.populating = false;
+	if (rc < 0) {
+		rc = -rc;
+		NB_LOG(pool, ERR, "pool %s: populating %u buffers of %u bytes: %s",
+		       name, n, elt_size, rte_strerror(rc));
+		goto fail;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	rte_mempool_obj_iter(mp, obj_init, p);
+
+	p->mp = mp;
+	p->fast.mp = mp;
+	p->fast.cookie = p->cfg.cookie;
+	p->fast.headroom = o.headroom;
+	p->fast.track = !p->cfg.accounted;
+	p->fast.count = p->backend == NULL;
+
+	nb_pool_list_lock();
+	TAILQ_INSERT_TAIL(&nb_pool_list, p, next);
+	nb_pool_list_unlock();
+	return p;
+fail:
+	if (mp != NULL) {
+		rte_mempool_free(mp);
+	}
+	rte_free(p);
+	rte_errno = rc != 0 ? rc : ENOMEM;
+	return NULL;
+}
+
+int
+nb_pool_destroy(struct nb_pool *p, bool force)
+{
+	struct nb_pool_stats s;
+
+	if (p == NULL) {
+		return 0;
+	}
+	nb_pool_stats_get(p, &s);
+	if (s.in_use > 0 && !force) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		NB_LOG(pool, ERR, "pool %s: %u buffer(s) still out; not destroyed",
+		       p->name, s.in_use);
+		if (f != NULL) {
+			nb_pool_audit(p, f);
+			fclose(f);
+			if (buf != NULL) {
+				char *line, *save = NULL;
+				unsigned int k = 0;
+
+				for (line = strtok_r(buf, "\n", &save);
+				     line != NULL && k < 9;
+				     line = strtok_r(NULL, "\n", &save), k++) {
+					NB_LOG(pool, ERR, "%s", line);
+				}
+			}
+			free(buf);
+		}
+		return -EBUSY;
+	}
+	nb_pool_list_lock();
+	TAILQ_REMOVE(&nb_pool_list, p, next);
+	nb_pool_list_unlock();
+	rte_mempool_free(p->mp);
+	rte_free(p);
+	return 0;
+}
+
+/* ---- lookups ---------------------------------------------------------- */
+
+struct rte_mempool *
+nb_pool_mempool(const struct nb_pool *p)
+{
+	return p != NULL ? p->mp : NULL;
+}
+
+struct nb_pool *
+nb_pool_of(const struct rte_mbuf *m)
+{
+	const struct nb_mempool_priv *mpriv;
+	const struct rte_mempool *mp;
+
+	if (m == NULL || m->pool == NULL) {
+		return NULL;
+	}
+	mp = m->pool;
+	if (mp->private_data_size < sizeof(*mpriv)) {
+		return NULL;
+	}
+	mpriv = rte_mempool_get_priv((struct rte_mempool *)(uintptr_t)mp);
+	return mpriv->magic == NB_POOL_MAGIC ? mpriv->pool : NULL;
+}
+
+struct nb_pool *
+nb_pool_lookup(const char *name)
+{
+	struct nb_pool *p, *found = NULL;
+
+	if (name == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	nb_pool_list_lock();
+	TAILQ_FOREACH(p, &nb_pool_list, next) {
+		if (strcmp(p->name, name) == 0) {
+			found = p;
+			break;
+		}
+	}
+	nb_pool_list_unlock();
+	if (found == NULL) {
+		rte_errno = ENOENT;
+	}
+	return found;
+}
+
+const char *
+nb_pool_name(const struct nb_pool *p)
+{
+	return p != NULL ? p->name : NULL;
+}
+
+uint16_t
+nb_pool_data_size(const struct nb_pool *p)
+{
+	return p != NULL ? (uint16_t)(p->data_room - p->headroom) : 0;
+}
+
+/* ---- allocation ------------------------------------------------------- */
+
+/* Sample in_use into the peak and low-water marks (non-accounted pools). */
+static void
+pool_sample(struct nb_pool *p)
+{
+	unsigned int avail = RTE_MIN(rte_mempool_avail_count(p->mp), p->size);
+	uint32_t cur;
+
+	cur = __atomic_load_n(&p->peak_in_use, __ATOMIC_RELAXED);
+	while (p->size - avail > cur &&
+	       !__atomic_compare_exchange_n(&p->peak_in_use, &cur,
+					    p->size - avail, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+	}
+	cur = __atomic_load_n(&p->min_avail, __ATOMIC_RELAXED);
+	while (avail < cur &&
+	       !__atomic_compare_exchange_n(&p->min_avail, &cur, avail, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+	}
+}
+
+void
+nb_pool__count(struct nb_pool *p, uint64_t allocs, uint64_t fails)
+{
+	unsigned int lc = rte_lcore_id();
+
+	if (unlikely(fails != 0)) {
+		/* Near exhaustion: the moment the peak matters, and a rare
+		 * one, so walking the caches is affordable here. */
+		pool_sample(p);
+	}
+	if (lc < RTE_MAX_LCORE) {
+		p->cnt[lc].allocs += allocs;
+		p->cnt[lc].alloc_fails += fails;
+	} else {
+		struct nb_pool_counters *c = &p->cnt[RTE_MAX_LCORE];
+
+		__atomic_fetch_add(&c->allocs, allocs, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&c->alloc_fails, fails, __ATOMIC_RELAXED);
+	}
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+struct rte_mbuf *
+nb_pool_alloc_wait(struct nb_pool *p, uint64_t timeout_us)
+{
+	uint64_t start, now, nap = 1;
+	struct rte_mbuf *m;
+
+	if (p == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	start = now_us();
+	for (;;) {
+		m = nb_pool__alloc(p, NULL, 0);
+		if (m != NULL) {
+			return m;
+		}
+		now = now_us();
+		if (now - start >= timeout_us) {
+			rte_errno = ETIMEDOUT;
+			return NULL;
+		}
+		/* Back off: 1, 2, 4 ... 100 us, never past the deadline. */
+		nap = RTE_MIN(nap, timeout_us - (now - start));
+		{
+			struct timespec ts = {
+				.tv_sec = 0,
+				.tv_nsec = (long)nap * 1000,
+			};
+
+			nanosleep(&ts, NULL);
+		}
+		nap = RTE_MIN(nap * 2, (uint64_t)100);
+	}
+}
+
+/* ---- statistics -------------------------------------------------------- */
+
+static void
+counters_add(struct nb_pool_counters *sum, const struct nb_pool_counters *c)
+{
+	sum->allocs += __atomic_load_n(&c->allocs, __ATOMIC_RELAXED);
+	sum->frees += __atomic_load_n(&c->frees, __ATOMIC_RELAXED);
+	sum->alloc_fails += __atomic_load_n(&c->alloc_fails, __ATOMIC_RELAXED);
+	sum->remote_frees += __atomic_load_n(&c->remote_frees, __ATOMIC_RELAXED);
+	sum->double_frees += __atomic_load_n(&c->double_frees, __ATOMIC_RELAXED);
+	sum->foreign_frees += __atomic_load_n(&c->foreign_frees, __ATOMIC_RELAXED);
+}
+
+int
+nb_pool_stats_get(struct nb_pool *p, struct nb_pool_stats *s)
+{
+	struct nb_pool_counters sum = { 0 };
+	unsigned int avail, in_use, peak, i;
+
+	if (p == NULL || s == NULL) {
+		return -EINVAL;
+	}
+	memset(s, 0, sizeof(*s));
+	s->size = p->size;
+	avail = rte_mempool_avail_count(p->mp);
+	if (avail > p->size) {
+		avail = p->size;	/* a racing reader; never report nonsense */
+	}
+	in_use = p->size - avail;
+
+	if (p->backend != NULL) {
+		struct nb_pool_backend_stats bs;
+
+		p->backend->stats(p->mp, &bs);
+		sum = bs.cnt;
+		if (p->cfg.accounted) {
+			/* Exact: every get and put went through the driver. */
+			in_use = bs.out < 0 ? 0 : (unsigned int)bs.out;
+			avail = p->size - RTE_MIN(in_use, p->size);
+			peak = (unsigned int)RTE_MIN(bs.peak_out, (int64_t)p->size);
+		} else {
+			peak = (unsigned int)RTE_MIN(bs.peak_out, (int64_t)p->size);
+		}
+	} else {
+		for (i = 0; i <= RTE_MAX_LCORE; i++) {
+			counters_add(&sum, &p->cnt[i]);
+		}
+		peak = 0;
+	}
+	/* Sampled marks (exact ones in accounted mode come from the driver). */
+	if (in_use > peak) {
+		peak = in_use;
+	}
+	if (!p->cfg.accounted) {
+		uint32_t old = __atomic_load_n(&p->peak_in_use, __ATOMIC_RELAXED);
+
+		if (peak < old) {
+			peak = old;
+		}
+		__atomic_store_n(&p->peak_in_use, peak, __ATOMIC_RELAXED);
+		old = __atomic_load_n(&p->min_avail, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->min_avail,
+				 RTE_MIN(old, p->size - peak), __ATOMIC_RELAXED);
+	}
+	s->avail = avail;
+	s->in_use = in_use;
+	s->peak_in_use = peak;
+	s->min_avail = p->cfg.accounted ? p->size - peak :
+		       __atomic_load_n(&p->min_avail, __ATOMIC_RELAXED);
+	s->allocs = sum.allocs;
+	s->frees = sum.frees;
+	s->alloc_fails = sum.alloc_fails;
+	s->remote_frees = sum.remote_frees;
+	s->double_frees = sum.double_frees;
+	s->foreign_frees = sum.foreign_frees;
+	return 0;
+}
+
+int
+nb_pool_stats_reset(struct nb_pool *p)
+{
+	unsigned int avail;
+
+	if (p == NULL) {
+		return -EINVAL;
+	}
+	if (p->backend != NULL) {
+		p->backend->stats_reset(p->mp);
+	}
+	memset(p->cnt, 0, sizeof(p->cnt));
+	avail = RTE_MIN(rte_mempool_avail_count(p->mp), p->size);
+	__atomic_store_n(&p->peak_in_use, p->size - avail, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->min_avail, avail, __ATOMIC_RELAXED);
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared between lib/pool and the pool backend drivers
+ * (drivers/mempool/percore); not installed.
+ */
+#ifndef POOL_INTERNAL_H
+#define POOL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "nb_internal.h"
+#include "nb_pool.h"
+
+extern int logtype_nb_pool;
+
+/* Magic of the nbkit part of a mempool's private area. */
+#define NB_POOL_MAGIC UINT64_C(0x6e626b69745f706c)	/* "nbkit_pl" */
+
+/*
+ * Slots: who is calling. lcores (EAL threads and threads registered with
+ * rte_thread_register()) use their lcore id; other threads get one of
+ * NB_POOL_THREAD_SLOTS slots on first use, released at thread exit. A
+ * thread beyond that gets NB_POOL_SLOT_NONE and works without a cache.
+ */
+#define NB_POOL_THREAD_SLOTS 64
+#define NB_POOL_SLOTS (RTE_MAX_LCORE + NB_POOL_THREAD_SLOTS)
+#define NB_POOL_SLOT_NONE UINT32_MAX
+
+/* Counters of one slot, written by its owner only. */
+struct nb_pool_counters {
+	uint64_t allocs;
+	uint64_t frees;
+	uint64_t alloc_fails;
+	uint64_t remote_frees;
+	uint64_t double_frees;
+	uint64_t foreign_frees;
+} __rte_cache_aligned;
+
+/* The mempool's private area: DPDK's pktmbuf part first, then nbkit's. */
+struct nb_mempool_priv {
+	struct rte_pktmbuf_pool_private pkt;
+	uint64_t magic;
+	struct nb_pool *pool;
+};
+
+/* Configuration handed to a backend driver through mp->pool_config. */
+struct nb_pool_config {
+	bool accounted;		/* the cache is inside the driver */
+	bool populating;	/* enqueues now are the pool being filled */
+	uint32_t cache_size;	/* per-slot cache of the driver */
+	uint32_t flags;		/* NB_POOL_F_* */
+	uint64_t cookie;	/* nb_mbuf_priv.pool_cookie of this pool */
+	uint16_t data_room;	/* for poisoning */
+	struct nb_pool *pool;
+};
+
+/* Figures a backend keeps itself (summed over its slots). */
+struct nb_pool_backend_stats {
+	struct nb_pool_counters cnt;	/* summed counters */
+	int64_t out;			/* objects outside the backend now */
+	int64_t peak_out;		/* highest out since reset */
+};
+
+/* What a backend driver offers lib/pool beyond rte_mempool_ops. */
+struct nb_pool_backend {
+	const char *name;	/* the rte_mempool_ops name */
+	void (*stats)(const struct rte_mempool *mp,
+		      struct nb_pool_backend_stats *s);
+	void (*stats_reset)(struct rte_mempool *mp);
+	/*
+	 * Call @cb for every object held free inside the backend (its rings
+	 * and its own caches, not DPDK's). Quiescent pools only: rings are
+	 * drained and refilled. Returns 0 or a negative errno.
+	 */
+	int (*walk_free)(struct rte_mempool *mp,
+			 void (*cb)(void *obj, void *arg), void *arg);
+	/* A thread without an lcore id is exiting: flush its slot's cache. */
+	void (*thread_exit)(struct rte_mempool *mp, unsigned int slot);
+};
+
+/* The percore driver's backend (drivers/mempool/percore). */
+const struct nb_pool_backend *nb_percore_backend(void);
+
+struct nb_pool {
+	struct nb_pool_fast fast;	/* first: the inline fast path reads it */
+	char name[RTE_MEMPOOL_NAMESIZE];
+	char ops[RTE_MEMPOOL_OPS_NAMESIZE];
+	struct rte_mempool *mp;
+	const struct nb_pool_backend *backend;	/* NULL for DPDK's backends */
+	struct nb_pool_config cfg;
+	enum nb_pool_mode mode;
+	unsigned int size;
+	uint16_t data_room;
+	uint16_t headroom;
+	uint16_t priv_size;
+	uint32_t cache_size;		/* DPDK's cache (0 in accounted mode) */
+	int socket_id;
+	TAILQ_ENTRY(nb_pool) next;
+	/* Sampled marks (fast mode, DPDK backends). */
+	uint32_t peak_in_use;
+	uint32_t min_avail;
+	/* Counters of nbkit calls (DPDK backends): per lcore + one shared. */
+	struct nb_pool_counters cnt[RTE_MAX_LCORE + 1];
+};
+
+/*
+ * The calling thread's slot (lcore id, or a thread slot taken on first
+ * use), NB_POOL_SLOT_NONE when none is left.
+ */
+RTE_DECLARE_PER_LCORE(unsigned int, nb_pool_tslot);	/* slot + 1, 0: none yet */
+unsigned int nb_pool_slot_take(void);
+
+static inline unsigned int
+nb_pool_slot_id(void)
+{
+	unsigned int lc = rte_lcore_id();
+
+	if (likely(lc < RTE_MAX_LCORE)) {
+		return lc;
+	}
+	if (likely(RTE_PER_LCORE(nb_pool_tslot) != 0)) {
+		return RTE_PER_LCORE(nb_pool_tslot) - 1;
+	}
+	return nb_pool_slot_take();
+}
+
+/* The lcore id recorded for a slot (NB_LCORE_NONE for thread slots). */
+static inline uint16_t
+nb_pool_slot_lcore(unsigned int slot)
+{
+	return slot < RTE_MAX_LCORE ? (uint16_t)slot : NB_LCORE_NONE;
+}
+
+/* Update a high-water mark with a CAS loop (rare: only on a new high). */
+static inline void
+nb_pool_mark_max(int64_t *mark, int64_t v)
+{
+	int64_t cur = __atomic_load_n(mark, __ATOMIC_RELAXED);
+
+	while (v > cur &&
+	       !__atomic_compare_exchange_n(mark, &cur, v, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+	}
+}
+
+/* lib/pool's list of pools (for thread exit, telemetry, lookups). */
+TAILQ_HEAD(nb_pool_list, nb_pool);
+extern struct nb_pool_list nb_pool_list;
+void nb_pool_list_lock(void);
+void nb_pool_list_unlock(void);
+
+#endif /* POOL_INTERNAL_H */
