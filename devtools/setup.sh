@@ -7,7 +7,8 @@
 set -euo pipefail
 
 PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev libcunit1-dev meson
-	  ninja-build pkg-config gcc make iproute2 iputils-ping)
+	  ninja-build pkg-config gcc make iproute2 iputils-ping
+	  clang libclang-rt-14-dev)
 HP_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB
 HP_MNT=/dev/hugepages
 PROG=setup

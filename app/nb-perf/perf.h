@@ -38,6 +38,14 @@ struct perf_bench {
 void perf_compare(struct perf_ctx *ctx, const char *bench, const char *name,
 		  perf_fn nb, perf_fn dpdk, void *arg, uint64_t iters);
 
+/*
+ * Time @nb alone (an nbkit operation DPDK has no call for) over ctx->rounds
+ * rounds of @iters operations and print its median ns/op, with '-' in the
+ * DPDK and ratio columns (null in JSON).
+ */
+void perf_single(struct perf_ctx *ctx, const char *bench, const char *name,
+		 perf_fn nb, void *arg, uint64_t iters);
+
 /* One of several variants of a case timed by perf_compare_multi(). */
 struct perf_side {
 	const char *name;	/* variant ("percore-fast") */
@@ -72,6 +80,7 @@ void perf_note(const struct perf_ctx *ctx, const char *fmt, ...)
 uint64_t perf_iters(const struct perf_ctx *ctx, uint64_t full);
 
 /* The benchmarks. */
+int perf_buf(struct perf_ctx *ctx);
 int perf_dma(struct perf_ctx *ctx);
 int perf_pool(struct perf_ctx *ctx);
 

@@ -542,7 +542,8 @@ nb_env_init(const struct nb_env_opts *opts)
 		arg_push(&ab, o.extra_args[i]);
 	}
 
-	rc = eal_start(&ab, o.file_prefix == NULL);
+	/* Nothing else uses the runtime directory without multi-process. */
+	rc = eal_start(&ab, o.file_prefix == NULL || !o.multi_process);
 	return rc < 0 ? rc : 0;
 }
 

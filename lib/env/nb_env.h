@@ -169,8 +169,10 @@ bool nb_env_is_initialized(void);
 bool nb_env_has_hugepages(void);
 
 /**
- * Release what nbkit started: rte_eal_cleanup() when nbkit initialised EAL,
- * nothing of EAL when the application did. EAL cannot be initialised again in
+ * Release what nbkit started: rte_eal_cleanup() when nbkit initialised EAL
+ * (and the removal of its runtime directory under /var/run/dpdk when nbkit
+ * chose the file prefix or multi-process is off), nothing of EAL when the
+ * application did. EAL cannot be initialised again in
  * the same process afterwards (a DPDK limit).
  *
  * @return

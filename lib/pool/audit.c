@@ -71,16 +71,18 @@ check_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 	c->listed++;
 	fprintf(c->report, "  missing buffer #%u at %p", idx, obj);
 	if (pr->state == NB_BUF_STATE_ALLOCATED) {
-		double age = (double)(c->now - pr->alloc_tsc) / (double)c->hz;
+		const char *what = exact ? "allocated" : "last nbkit allocation";
 
 		if (pr->home_lcore == NB_LCORE_NONE) {
 			fprintf(c->report, ": %s by a thread without an lcore "
-				"id, %.3f s ago", exact ? "allocated" :
-				"last nbkit allocation", age);
+				"id", what);
 		} else {
-			fprintf(c->report, ": %s on lcore %u, %.3f s ago",
-				exact ? "allocated" : "last nbkit allocation",
-				pr->home_lcore, age);
+			fprintf(c->report, ": %s on lcore %u", what,
+				pr->home_lcore);
+		}
+		if (pr->alloc_tsc != 0 && pr->alloc_tsc <= c->now) {
+			fprintf(c->report, ", %.3f s ago",
+				(double)(c->now - pr->alloc_tsc) / (double)c->hz);
 		}
 		if (pr->alloc_file != NULL) {
 			fprintf(c->report, " at %s:%u", pr->alloc_file,

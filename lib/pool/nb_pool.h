@@ -156,7 +156,10 @@ struct nb_mbuf_priv {
 	uint8_t reserved0;
 	uint16_t home_lcore;	/**< lcore that last allocated it, NB_LCORE_NONE if none */
 	uint32_t idx;		/**< index of the buffer in its pool */
-	uint64_t alloc_tsc;	/**< rte_rdtsc() at the last allocation */
+	uint64_t alloc_tsc;	/**< TSC of the last allocation: accounted mode (read
+				     every 16 allocations of a slot) and debug
+				     builds; 0 in fast mode otherwise (rdtsc costs
+				     more than the rest of an allocation in a VM) */
 	uint64_t pool_cookie;	/**< identifies the pool (foreign-buffer check) */
 	const char *alloc_file;	/**< call site of the last allocation (debug builds) */
 	uint32_t alloc_line;	/**< call site line (debug builds) */
@@ -293,6 +296,38 @@ const char *nb_pool_name(const struct nb_pool *p);
  */
 uint16_t nb_pool_data_size(const struct nb_pool *p);
 
+/** @internal Magic of nbkit's part of a mempool's private area. */
+#define NB_POOL_MAGIC UINT64_C(0x6e626b69745f706c)	/* "nbkit_pl" */
+
+/**
+ * @internal A mempool's private area in an nbkit pool: DPDK's pktmbuf part
+ * first (so every DPDK call works), then nbkit's. Do not use.
+ */
+struct nb_mempool_priv {
+	struct rte_pktmbuf_pool_private pkt;
+	uint64_t magic;		/* NB_POOL_MAGIC */
+	struct nb_pool *pool;
+	bool track;		/* nbkit calls keep the ownership byte (not accounted) */
+};
+
+/**
+ * @internal nbkit's private area of a buffer's mempool, or NULL when the
+ * buffer does not come from an nbkit pool.
+ */
+static inline const struct nb_mempool_priv *
+nb_mempool_priv_of(const struct rte_mbuf *m)
+{
+	const struct rte_mempool *mp = m->pool;
+	const struct nb_mempool_priv *v;
+
+	if (unlikely(mp == NULL || mp->private_data_size < sizeof(*v))) {
+		return NULL;
+	}
+	v = (const struct nb_mempool_priv *)((const char *)mp +
+		RTE_MEMPOOL_HEADER_SIZE(mp, mp->cache_size));
+	return v->magic == NB_POOL_MAGIC ? v : NULL;
+}
+
 /** @internal Fields the inline fast path needs; do not use. */
 struct nb_pool_fast {
 	struct rte_mempool *mp;
@@ -304,6 +339,9 @@ struct nb_pool_fast {
 
 /** @internal Per-lcore counters of nbkit calls; do not use. */
 void nb_pool__count(struct nb_pool *p, uint64_t allocs, uint64_t fails);
+
+/** @internal A double free nbkit's free calls caught (counted per lcore). */
+void nb_pool__count_double_free(struct nb_pool *p);
 
 /** @internal The inline part of a pool; do not use. */
 static inline const struct nb_pool_fast *
@@ -327,12 +365,15 @@ nb_pool__track(const struct nb_pool_fast *f, struct rte_mbuf *m,
 
 		pr->state = NB_BUF_STATE_ALLOCATED;
 		pr->home_lcore = lc == LCORE_ID_ANY ? NB_LCORE_NONE : (uint16_t)lc;
-		pr->alloc_tsc = tsc;
 	}
 #if NB_DEBUG
+	if (f->track) {
+		pr->alloc_tsc = tsc;
+	}
 	pr->alloc_file = file;
 	pr->alloc_line = line;
 #else
+	RTE_SET_USED(tsc);
 	RTE_SET_USED(file);
 	RTE_SET_USED(line);
 #endif
@@ -351,7 +392,7 @@ nb_pool__alloc(struct nb_pool *p, const char *file, uint32_t line)
 	if (unlikely(m == NULL)) {
 		return NULL;
 	}
-	nb_pool__track(f, m, f->track ? rte_rdtsc() : 0, file, line);
+	nb_pool__track(f, m, NB_DEBUG && f->track ? rte_rdtsc() : 0, file, line);
 	return m;
 }
 
@@ -373,7 +414,7 @@ nb_pool__alloc_bulk(struct nb_pool *p, struct rte_mbuf **m, unsigned int n,
 	if (unlikely(f->count)) {
 		nb_pool__count(p, n, 0);
 	}
-	tsc = f->track ? rte_rdtsc() : 0;
+	tsc = NB_DEBUG && f->track ? rte_rdtsc() : 0;
 	for (i = 0; i < n; i++) {
 		nb_pool__track(f, m[i], tsc, file, line);
 	}
@@ -468,8 +509,9 @@ int nb_pool_stats_reset(struct nb_pool *p);
  * refills the backend to see what is there.
  *
  * For each missing buffer (up to 32 lines) the report names its index and
- * address, the lcore that last allocated it through a tracked path and how
- * long ago, and in debug builds (-Dnb_debug=true) the call site. A buffer
+ * address, the lcore that last allocated it through a tracked path, how
+ * long ago (accounted mode and debug builds) and in debug builds
+ * (-Dnb_debug=true) the call site. A buffer
  * found twice among the free ones (a double free that got in) is reported too.
  *
  * @param p

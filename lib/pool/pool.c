@@ -323,6 +323,7 @@ nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts
 	mpriv = rte_mempool_get_priv(mp);
 	mpriv->magic = NB_POOL_MAGIC;
 	mpriv->pool = p;
+	mpriv->track = !p->cfg.accounted;
 
 	/* Populating enqueues every object once: not frees, not checked. */
 	p->cfg.populating = true;
@@ -410,17 +411,12 @@ struct nb_pool *
 nb_pool_of(const struct rte_mbuf *m)
 {
 	const struct nb_mempool_priv *mpriv;
-	const struct rte_mempool *mp;
 
-	if (m == NULL || m->pool == NULL) {
+	if (m == NULL) {
 		return NULL;
 	}
-	mp = m->pool;
-	if (mp->private_data_size < sizeof(*mpriv)) {
-		return NULL;
-	}
-	mpriv = rte_mempool_get_priv((struct rte_mempool *)(uintptr_t)mp);
-	return mpriv->magic == NB_POOL_MAGIC ? mpriv->pool : NULL;
+	mpriv = nb_mempool_priv_of(m);
+	return mpriv != NULL ? mpriv->pool : NULL;
 }
 
 struct nb_pool *
@@ -498,6 +494,19 @@ nb_pool__count(struct nb_pool *p, uint64_t allocs, uint64_t fails)
 
 		__atomic_fetch_add(&c->allocs, allocs, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&c->alloc_fails, fails, __ATOMIC_RELAXED);
+	}
+}
+
+void
+nb_pool__count_double_free(struct nb_pool *p)
+{
+	unsigned int lc = rte_lcore_id();
+
+	if (lc < RTE_MAX_LCORE) {
+		p->cnt[lc].double_frees++;
+	} else {
+		__atomic_fetch_add(&p->cnt[RTE_MAX_LCORE].double_frees, 1,
+				   __ATOMIC_RELAXED);
 	}
 }
 
@@ -580,6 +589,11 @@ nb_pool_stats_get(struct nb_pool *p, struct nb_pool_stats *s)
 
 		p->backend->stats(p->mp, &bs);
 		sum = bs.cnt;
+		/* Double frees nbkit's free calls caught before the driver. */
+		for (i = 0; i <= RTE_MAX_LCORE; i++) {
+			sum.double_frees += __atomic_load_n(&p->cnt[i].double_frees,
+							    __ATOMIC_RELAXED);
+		}
 		if (p->cfg.accounted) {
 			/* Exact: every get and put went through the driver. */
 			in_use = bs.out < 0 ? 0 : (unsigned int)bs.out;

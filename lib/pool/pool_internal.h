@@ -20,8 +20,6 @@
 
 extern int logtype_nb_pool;
 
-/* Magic of the nbkit part of a mempool's private area. */
-#define NB_POOL_MAGIC UINT64_C(0x6e626b69745f706c)	/* "nbkit_pl" */
 
 /*
  * Slots: who is calling. lcores (EAL threads and threads registered with
@@ -43,12 +41,6 @@ struct nb_pool_counters {
 	uint64_t foreign_frees;
 } __rte_cache_aligned;
 
-/* The mempool's private area: DPDK's pktmbuf part first, then nbkit's. */
-struct nb_mempool_priv {
-	struct rte_pktmbuf_pool_private pkt;
-	uint64_t magic;
-	struct nb_pool *pool;
-};
 
 /* Configuration handed to a backend driver through mp->pool_config. */
 struct nb_pool_config {

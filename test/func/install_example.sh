@@ -168,4 +168,29 @@ else
 	run_hello hello-static env
 fi
 
+# --- udp_clone: the README's buffer API example ------------------------------
+# Builds a UDP packet layer by layer, clones it to two net_null ports, frees
+# everything and checks the pool audit.
+uwork=$tmp/udp_clone
+cp -r "$src/examples/udp_clone" "$uwork"
+make -C "$uwork" clean >/dev/null
+if ! make -C "$uwork" >"$tmp/make-udp.log" 2>&1; then
+	fail_log "$tmp/make-udp.log" "make of examples/udp_clone failed"
+fi
+rc=0
+out=$(LD_LIBRARY_PATH=$libdir timeout 60 "$uwork/udp_clone" --no-huge 2>&1) ||
+	rc=$?
+if ((rc != 0)); then
+	printf '%s\n' "$out" | sed 's/^/    /' >&2
+	fail "udp_clone exited with status $rc"
+fi
+for want in 'sent 1 \(the original\)' 'sent 1 \(the clone\)' \
+	    'pool audit: 0 buffer\(s\) out'; do
+	if ! grep -Eq "$want" <<<"$out"; then
+		printf '%s\n' "$out" | sed 's/^/    /' >&2
+		fail "udp_clone did not print '$want'"
+	fi
+done
+echo "PASS: udp_clone: original and clone sent on two net_null ports, audit 0"
+
 echo "PASS: install"

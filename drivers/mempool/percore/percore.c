@@ -586,6 +586,12 @@ dequeue_accounted(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 		pr->state = NB_BUF_STATE_ALLOCATED;
 		pr->home_lcore = lc;
 		pr->alloc_tsc = tsc;
+#if NB_DEBUG
+		/* nbkit's allocation calls write the call site after this;
+		 * DPDK's leave it empty rather than stale. */
+		pr->alloc_file = NULL;
+		pr->alloc_line = 0;
+#endif
 	}
 	COUNT(pc, s, allocs, n);
 	out_add(pc, n);

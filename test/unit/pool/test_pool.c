@@ -1624,6 +1624,158 @@ test_pthread(void)
 	}
 }
 
+/*
+ * Case 7b: a plain pthread that calls rte_thread_register() is an lcore:
+ * it gets an lcore id, in fast mode DPDK's cache of that lcore serves it,
+ * and in accounted mode every get and put it makes is counted exactly.
+ */
+struct reg_job {
+	struct nb_pool *p;
+	int reg_ret;		/* rte_thread_register() */
+	int reg_errno;
+	unsigned int lcore;	/* rte_lcore_id() once registered */
+	unsigned int lcore_after;	/* after rte_thread_unregister() */
+	bool has_cache;		/* rte_mempool_default_cache() != NULL */
+	uint32_t cache_before;	/* its len before the get */
+	uint32_t cache_after;	/* its len after the put */
+	bool on_top;		/* the buffer put is the top of the cache */
+	int get_ret;		/* rte_mempool_get() */
+	bool alloc_ok;		/* nb_pool_alloc() */
+	uint16_t home;		/* home_lcore of that buffer */
+	int bulk_ret;		/* nb_pool_alloc_bulk() of REG_BULK */
+};
+
+#define REG_BULK 32u
+
+static void *
+registered_body(void *arg)
+{
+	struct reg_job *j = arg;
+	struct rte_mempool *mp = nb_pool_mempool(j->p);
+	struct rte_mbuf *b[REG_BULK];
+	struct rte_mempool_cache *c;
+	struct rte_mbuf *m;
+	void *obj = NULL;
+
+	j->reg_ret = rte_thread_register();
+	if (j->reg_ret != 0) {
+		j->reg_errno = rte_errno;
+		return NULL;
+	}
+	j->lcore = rte_lcore_id();
+	c = j->lcore < RTE_MAX_LCORE ?
+		rte_mempool_default_cache(mp, j->lcore) : NULL;
+	j->has_cache = c != NULL;
+	if (c != NULL) {
+		j->cache_before = c->len;
+	}
+	/* One buffer through DPDK's own calls. */
+	j->get_ret = rte_mempool_get(mp, &obj);
+	if (j->get_ret == 0) {
+		rte_mempool_put(mp, obj);
+		if (c != NULL) {
+			j->cache_after = c->len;
+			j->on_top = c->len > 0 && c->objs[c->len - 1] == obj;
+		}
+	}
+	/* And through nbkit's. */
+	m = nb_pool_alloc(j->p);
+	j->alloc_ok = m != NULL;
+	if (m != NULL) {
+		j->home = nb_mbuf_priv(m)->home_lcore;
+		rte_pktmbuf_free(m);
+	}
+	j->bulk_ret = nb_pool_alloc_bulk(j->p, b, REG_BULK);
+	if (j->bulk_ret == 0) {
+		rte_pktmbuf_free_bulk(b, REG_BULK);
+	}
+	/* Leave nothing in the cache of an lcore id about to be released. */
+	if (c != NULL) {
+		rte_mempool_cache_flush(c, mp);
+	}
+	rte_thread_unregister();
+	j->lcore_after = rte_lcore_id();
+	return NULL;
+}
+
+static void
+registered_backend(const struct backend *b)
+{
+	const unsigned int n = 512;
+	struct nb_pool_stats s;
+	struct reg_job j;
+	struct nb_pool *p;
+	const char *ctx = b->label;
+	pthread_t t;
+
+	p = backend_pool(b, "reg", n);
+	if (p == NULL) {
+		return;
+	}
+	memset(&j, 0, sizeof(j));
+	j.p = p;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, registered_body, &j) == 0);
+	CU_ASSERT_FATAL(pthread_join(t, NULL) == 0);
+	if (!NB_TEST_ASSERT_MSG(j.reg_ret == 0, "%s: rte_thread_register: "
+				"%s", ctx, rte_strerror(j.reg_errno))) {
+		goto out;
+	}
+	NB_TEST_ASSERT_MSG(j.lcore != LCORE_ID_ANY && j.lcore < RTE_MAX_LCORE,
+			   "%s: registered thread has lcore id %u", ctx,
+			   j.lcore);
+	NB_TEST_ASSERT_MSG(j.lcore != rte_get_main_lcore() &&
+			   j.lcore != g_worker,
+			   "%s: registered thread got lcore %u, an EAL lcore",
+			   ctx, j.lcore);
+	CHECK_EQ(ctx, j.lcore_after, LCORE_ID_ANY);
+	CHECK_EQ(ctx, j.get_ret, 0);
+	NB_TEST_ASSERT_MSG(j.alloc_ok, "%s: nb_pool_alloc in a registered "
+			   "thread", ctx);
+	CHECK_EQ(ctx, j.home, j.lcore);
+	CHECK_EQ(ctx, j.bulk_ret, 0);
+	if (b->accounted) {
+		/* No DPDK cache: the driver sees every get and put. */
+		NB_TEST_ASSERT_MSG(!j.has_cache, "%s: an accounted pool has a "
+				   "DPDK cache", ctx);
+	} else {
+		NB_TEST_ASSERT_MSG(j.has_cache, "%s: no DPDK cache for lcore "
+				   "%u", ctx, j.lcore);
+		CHECK_EQ(ctx, j.cache_before, 0);
+		NB_TEST_ASSERT_MSG(j.cache_after > 0, "%s: lcore %u's DPDK "
+				   "cache is empty after a put", ctx, j.lcore);
+		NB_TEST_ASSERT_MSG(j.on_top, "%s: the buffer put is not on top "
+				   "of lcore %u's DPDK cache", ctx, j.lcore);
+	}
+	if (stats_get(p, &s)) {
+		CHECK_EQ(ctx, s.avail, n);
+		CHECK_EQ(ctx, s.in_use, 0);
+		if (b->accounted) {
+			/* rte_mempool_get, nb_pool_alloc, the bulk. */
+			CHECK_EQ(ctx, s.allocs, 1 + 1 + REG_BULK);
+			CHECK_EQ(ctx, s.frees, 1 + 1 + REG_BULK);
+			CHECK_EQ(ctx, s.remote_frees, 0);
+			CHECK_EQ(ctx, s.double_frees, 0);
+		}
+	}
+	audit_clean(p, ctx);
+out:
+	destroy_ok(p, ctx);
+}
+
+static void
+test_registered_thread(void)
+{
+	unsigned int b;
+
+	/* The percore backend, both modes. */
+	for (b = 0; b < NB_DIM(g_backends); b++) {
+		if (g_backends[b].dpdk) {
+			continue;
+		}
+		registered_backend(&g_backends[b]);
+	}
+}
+
 /* Case 8: double frees and foreign frees in accounted mode. */
 static int
 ptr_cmp(const void *a, const void *b)
@@ -2798,6 +2950,7 @@ static const CU_TestInfo tests[] = {
 	{ "peak_low_water", test_peak_low_water },
 	{ "cross_lcore", test_cross_lcore },
 	{ "pthread", test_pthread },
+	{ "registered_thread", test_registered_thread },
 	{ "double_free", test_double_free },
 	{ "audit", test_audit },
 	{ "audit_duplicate", test_audit_duplicate },

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Buffers: allocation, references and freeing, and the slow paths of the
+ * inline head/tail calls (pull and trim across segments).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+
+#include "buf_internal.h"
+
+NB_LOG_REGISTER(buf);
+
+/* Segments allocated per nb_pool_alloc_bulk() call when building a chain. */
+#define CHAIN_BATCH 64u
+
+/* ---- freeing -------------------------------------------------------------- */
+
+void
+nb_buf__bad_free(struct rte_mbuf *m)
+{
+	struct nb_pool *p = nb_pool_of(m);
+
+	if (p != NULL) {
+		nb_pool__count_double_free(p);
+	}
+#if NB_DEBUG
+	{
+		const struct nb_mbuf_priv *pr = nb_mbuf_priv(m);
+
+		NB_LOG(buf, ERR, "double free of buffer %p of pool %s (last "
+		       "allocated at %s:%u)", (void *)m,
+		       p != NULL ? nb_pool_name(p) : "?",
+		       pr->alloc_file != NULL ? pr->alloc_file : "?",
+		       pr->alloc_line);
+	}
+#endif
+}
+
+/*
+ * A segment whose last reference went: back to its pool, unless nbkit can
+ * tell it is already there (double free). Returns 1 when it went back.
+ */
+static unsigned int
+seg_release(struct rte_mbuf *m)
+{
+	m->next = NULL;
+	m->nb_segs = 1;
+	if (unlikely(!nb_buf__release_seg(m))) {
+		nb_buf__bad_free(m);
+		return 0;
+	}
+#if NB_DEBUG
+	if (RTE_MBUF_DIRECT(m)) {
+		memset(m->buf_addr, 0x6b, m->buf_len);
+	}
+#endif
+	rte_mbuf_raw_free(m);
+	return 1;
+}
+
+/* Give an indirect/external header its own buffer back (DPDK's detach). */
+static void
+seg_restore(struct rte_mbuf *m)
+{
+	struct rte_mempool *mp = m->pool;
+	uint16_t priv_size = rte_pktmbuf_priv_size(mp);
+	uint32_t mbuf_size = (uint32_t)(sizeof(struct rte_mbuf) + priv_size);
+
+	m->priv_size = priv_size;
+	m->buf_addr = (char *)m + mbuf_size;
+	rte_mbuf_iova_set(m, rte_mempool_virt2iova(m) + mbuf_size);
+	m->buf_len = rte_pktmbuf_data_room_size(mp);
+	rte_pktmbuf_reset_headroom(m);
+	m->data_len = 0;
+	m->ol_flags = 0;
+}
+
+unsigned int
+buf_free_seg(struct rte_mbuf *m)
+{
+	unsigned int n = 0;
+
+	if (likely(rte_mbuf_refcnt_read(m) == 1)) {
+		/* the last reference: no atomic needed */
+	} else if (rte_mbuf_refcnt_update(m, -1) != 0) {
+		return 0;
+	} else {
+		rte_mbuf_refcnt_set(m, 1);	/* free mbufs keep refcnt 1 */
+	}
+
+	if (!RTE_MBUF_DIRECT(m)) {
+		if (RTE_MBUF_HAS_EXTBUF(m)) {
+			if (unlikely(RTE_MBUF_HAS_PINNED_EXTBUF(m))) {
+				/* A pool with pinned external buffers (not an
+				 * nbkit one): DPDK's own rules apply. */
+				rte_pktmbuf_free_seg(m);
+				return 1;
+			}
+			if (rte_mbuf_ext_refcnt_update(m->shinfo, -1) == 0) {
+				m->shinfo->free_cb(m->buf_addr,
+						   m->shinfo->fcb_opaque);
+			}
+		} else {
+			struct rte_mbuf *md = rte_mbuf_from_indirect(m);
+
+			if (rte_mbuf_refcnt_update(md, -1) == 0) {
+				rte_mbuf_refcnt_set(md, 1);
+				n += seg_release(md);
+			}
+		}
+		seg_restore(m);
+	}
+	return n + seg_release(m);
+}
+
+unsigned int
+nb_buf__free_chain(struct rte_mbuf *m)
+{
+	unsigned int n = 0;
+
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		n += buf_free_seg(m);
+		m = next;
+	}
+	return n;
+}
+
+unsigned int
+nb_buf_free_bulk(struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int i, total = 0;
+
+	if (pkts == NULL) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		total += nb_buf_free(pkts[i]);
+	}
+	return total;
+}
+
+/* ---- allocation ------------------------------------------------------------ */
+
+struct rte_mbuf *
+nb_buf__alloc_chain(struct nb_pool *p, uint16_t headroom, uint32_t len)
+{
+	struct rte_mbuf *segs[CHAIN_BATCH], *head = NULL, *tail = NULL;
+	uint32_t room = rte_pktmbuf_data_room_size(nb_pool_mempool(p));
+	uint32_t left = len, nb_segs, got = 0;
+
+	if (headroom > room) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	/* First segment: room - headroom bytes; the others: room each. */
+	nb_segs = 1;
+	if (len > room - headroom) {
+		nb_segs += (len - (room - headroom) + room - 1) / room;
+	}
+	if (nb_segs > RTE_MBUF_MAX_NB_SEGS) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	while (got < nb_segs) {
+		unsigned int k = RTE_MIN(nb_segs - got, CHAIN_BATCH), i;
+
+		if (nb_pool__alloc_bulk(p, segs, k, NULL, 0) != 0) {
+			nb_buf_free(head);
+			rte_errno = ENOBUFS;
+			return NULL;
+		}
+		for (i = 0; i < k; i++) {
+			struct rte_mbuf *s = segs[i];
+			uint16_t off = got + i == 0 ? headroom : 0;
+			uint32_t take = RTE_MIN(left, room - off);
+
+			s->data_off = off;
+			s->data_len = (uint16_t)take;
+			left -= take;
+			if (head == NULL) {
+				head = s;
+				head->pkt_len = 0;
+				head->nb_segs = 0;
+			} else {
+				tail->next = s;
+			}
+			tail = s;
+			head->nb_segs++;
+			head->pkt_len += take;
+		}
+		got += k;
+	}
+	return head;
+}
+
+struct rte_mbuf *
+nb_buf_alloc_set(struct nb_poolset *set, enum nb_layer layer, uint32_t len)
+{
+	uint32_t need = (uint32_t)nb_layer_headroom(layer) + len;
+	unsigned int i, nb;
+	struct nb_pool *largest;
+
+	if (set == NULL || (unsigned int)layer > NB_LAYER_RAW) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	nb = nb_poolset_count(set);
+	for (i = 0; i < nb; i++) {
+		struct nb_pool *p = nb_poolset_pool(set, i);
+		struct rte_mbuf *m;
+
+		if (rte_pktmbuf_data_room_size(nb_pool_mempool(p)) < need) {
+			continue;
+		}
+		m = nb_buf_alloc(p, layer, len);
+		if (m != NULL) {
+			return m;
+		}
+		/* That class is empty: a larger one will do. */
+	}
+	if (nb == 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	largest = nb_poolset_pool(set, nb - 1);
+	if (rte_pktmbuf_data_room_size(nb_pool_mempool(largest)) >= need) {
+		rte_errno = ENOBUFS;	/* it fit one class, all were empty */
+		return NULL;
+	}
+	return nb_buf_alloc(largest, layer, len);
+}
+
+int
+nb_buf_alloc_bulk(struct nb_pool *p, enum nb_layer layer, uint32_t len,
+		  struct rte_mbuf **pkts, unsigned int n)
+{
+	uint16_t head = nb_layer_headroom(layer);
+	unsigned int i;
+
+	if (p == NULL || pkts == NULL || (unsigned int)layer > NB_LAYER_RAW) {
+		return -EINVAL;
+	}
+	if (n == 0) {
+		return 0;
+	}
+	if ((uint32_t)head + len <=
+	    rte_pktmbuf_data_room_size(nb_pool_mempool(p))) {
+		if (nb_pool__alloc_bulk(p, pkts, n, NULL, 0) != 0) {
+			return -ENOBUFS;
+		}
+		for (i = 0; i < n; i++) {
+			pkts[i]->data_off = head;
+			pkts[i]->data_len = (uint16_t)len;
+			pkts[i]->pkt_len = len;
+		}
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		pkts[i] = nb_buf__alloc_chain(p, head, len);
+		if (pkts[i] == NULL) {
+			int err = rte_errno;
+
+			while (i > 0) {
+				nb_buf_free(pkts[--i]);
+			}
+			return err == EINVAL ? -EINVAL : -ENOBUFS;
+		}
+	}
+	return 0;
+}
+
+/* ---- references ---------------------------------------------------------- */
+
+int
+nb_buf_ref(struct rte_mbuf *m)
+{
+	struct rte_mbuf *s;
+
+	if (m == NULL) {
+		return -EINVAL;
+	}
+	/* Refuse before touching anything: never a half-referenced chain. */
+	for (s = m; s != NULL; s = s->next) {
+		if (rte_mbuf_refcnt_read(s) == UINT16_MAX) {
+			return -EOVERFLOW;
+		}
+	}
+	for (s = m; s != NULL; s = s->next) {
+		rte_mbuf_refcnt_update(s, 1);
+	}
+	return 0;
+}
+
+/* ---- head and tail across segments ------------------------------------------- */
+
+void *
+nb_buf__fail(int err)
+{
+	rte_errno = err;
+	return NULL;
+}
+
+void *
+nb_buf__pull_chain(struct rte_mbuf *m, uint32_t len)
+{
+	uint32_t left = len, k;
+	struct rte_mbuf *s;
+
+	if (m == NULL || len > m->pkt_len) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	k = RTE_MIN(left, (uint32_t)m->data_len);
+	m->data_off = (uint16_t)(m->data_off + k);
+	m->data_len = (uint16_t)(m->data_len - k);
+	left -= k;
+	/* The first segment stays as the head; following ones emptied go. */
+	while (left > 0 && (s = m->next) != NULL) {
+		if (s->data_len <= left) {
+			left -= s->data_len;
+			m->next = s->next;
+			m->nb_segs--;
+			/* s->next stays: another holder may still chain on. */
+			buf_free_seg(s);
+		} else {
+			s->data_off = (uint16_t)(s->data_off + left);
+			s->data_len = (uint16_t)(s->data_len - left);
+			left = 0;
+		}
+	}
+	m->pkt_len -= len;
+	if (m->data_len > 0 || m->next == NULL) {
+		return rte_pktmbuf_mtod(m, void *);
+	}
+	for (s = m->next; s != NULL; s = s->next) {
+		if (s->data_len > 0) {
+			return rte_pktmbuf_mtod(s, void *);
+		}
+	}
+	return rte_pktmbuf_mtod(m, void *);
+}
+
+int
+nb_buf__trim_chain(struct rte_mbuf *m, uint32_t len)
+{
+	uint32_t keep = m->pkt_len - len, seen = 0;
+	struct rte_mbuf *s = m, *rest;
+	uint16_t nb = 1;
+
+	/* Find the segment holding the last byte kept (the head if none). */
+	while (s->next != NULL && seen + s->data_len < keep) {
+		seen += s->data_len;
+		s = s->next;
+		nb++;
+	}
+	s->data_len = (uint16_t)(keep - seen);
+	rest = s->next;
+	s->next = NULL;
+	m->nb_segs = nb;
+	m->pkt_len = keep;
+	while (rest != NULL) {
+		struct rte_mbuf *next = rest->next;
+
+		buf_free_seg(rest);
+		rest = next;
+	}
+	return 0;
+}
+
+int
+nb_buf_resize(struct rte_mbuf *m, uint32_t new_len)
+{
+	if (m == NULL || new_len > m->pkt_len) {
+		return -EINVAL;
+	}
+	return nb_buf_trim(m, m->pkt_len - new_len);
+}

@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * nbkit buffers: one API for everything a protocol stack, a driver or an
+ * app does to a packet, over `struct rte_mbuf` so every DPDK call works on
+ * the same buffers with no conversion.
+ *
+ * A packet is a chain of segments (m->next); the first segment's pkt_len
+ * and nb_segs describe the whole chain. Invariant, checked by
+ * nb_buf_check():
+ *
+ *     pkt_len == sum of data_len over the chain, nb_segs == chain length.
+ *
+ * References. Every segment has a reference count (m->refcnt). A segment
+ * may be *direct* (its own data), *indirect* (a header attached to another
+ * segment's data by nb_buf_clone(); the data's owner counts the clone) or
+ * *external* (attached to memory nbkit does not own, nb_buf_attach_ext(),
+ * with a shared counter and a free callback). Data is *shared* when more
+ * than one reference can reach it: write only after nb_buf_make_writable().
+ *
+ * Chains and references. nb_buf_ref() gives another reference to the *same*
+ * packet: its segments and their links. While a packet is held twice, do
+ * not change its structure (cat, split, dechain, trim or pull across
+ * segments): both holders would see it. When two packets must evolve
+ * independently use nb_buf_clone() (and nb_buf_chain(), which appends
+ * clone headers): clones have headers and links of their own.
+ *
+ * Ownership, in the spirit of lwIP's pbuf.c, is written on every function:
+ * "takes" means the callee owns the reference afterwards, "the caller must
+ * free" means a new reference is returned. On failure, unless a function
+ * says otherwise, the packet is left exactly as it was and nothing leaks.
+ *
+ * Errors: functions returning int return 0 (or a count) or a negative errno;
+ * functions returning a pointer return NULL with rte_errno set. Offsets and
+ * lengths past the end, NULL packets and zero-length requests where they
+ * make no sense are errors, never crashes.
+ *
+ * Debug builds (-Dnb_debug=true): freed buffers are poisoned (0x6b), and a
+ * double free nbkit catches is logged where it happens, with the call site
+ * of the buffer's last allocation.
+ */
+#ifndef NB_BUF_H
+#define NB_BUF_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_atomic.h>
+#include <rte_branch_prediction.h>
+#include <rte_errno.h>
+#include <rte_io.h>
+#include <rte_mbuf.h>
+
+#include "nb_common.h"
+#include "nb_pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * What the caller will write first, and so the headroom the headers below
+ * it need (like lwIP's pbuf_layer). Sizes: link = Ethernet + one VLAN tag
+ * (18), IP = IPv6 without options (40, IPv4 needs less), transport = TCP with
+ * the largest options (60, UDP needs less).
+ */
+enum nb_layer {
+	NB_LAYER_TRANSPORT,	/**< payload: room for TCP/UDP, IP and link headers */
+	NB_LAYER_IP,		/**< transport header: room for IP and link headers */
+	NB_LAYER_LINK,		/**< IP packet: room for the link header */
+	NB_LAYER_RAW,		/**< whole frame: no headroom */
+};
+
+/** Headroom of each layer, bytes. */
+#define NB_LAYER_LINK_HEADROOM 18u
+/** Headroom of NB_LAYER_IP. */
+#define NB_LAYER_IP_HEADROOM (NB_LAYER_LINK_HEADROOM + 40u)
+/** Headroom of NB_LAYER_TRANSPORT. */
+#define NB_LAYER_TRANSPORT_HEADROOM (NB_LAYER_IP_HEADROOM + 60u)
+
+/**
+ * Headroom reserved for a layer.
+ *
+ * @param layer
+ *   The layer.
+ * @return
+ *   Bytes of headroom, or 0 for NB_LAYER_RAW or an unknown layer.
+ */
+static inline uint16_t
+nb_layer_headroom(enum nb_layer layer)
+{
+	switch (layer) {
+	case NB_LAYER_TRANSPORT:
+		return NB_LAYER_TRANSPORT_HEADROOM;
+	case NB_LAYER_IP:
+		return NB_LAYER_IP_HEADROOM;
+	case NB_LAYER_LINK:
+		return NB_LAYER_LINK_HEADROOM;
+	default:
+		return 0;
+	}
+}
+
+/** @internal Set rte_errno and return NULL (kept out of the inline paths). */
+void *nb_buf__fail(int err);
+
+/** Marker nbkit writes in m->port of a segment it freed (fast mode). */
+#define NB_BUF_PORT_FREED 0xfffeu
+
+/* ---- allocation and lifetime ------------------------------------------ */
+
+/** @internal Allocate a chain (slow path of nb_buf_alloc()). */
+struct rte_mbuf *nb_buf__alloc_chain(struct nb_pool *p, uint16_t headroom,
+				     uint32_t len);
+
+/**
+ * Allocate a packet of @p len bytes of data (not initialised) with the
+ * headroom of @p layer; a chain of segments of @p p when len does not fit
+ * one segment (the first keeps the headroom, the others have none).
+ * The caller must free the packet (nb_buf_free() or any DPDK free).
+ *
+ * @param p
+ *   Pool to allocate from.
+ * @param layer
+ *   Layer whose headroom to reserve.
+ * @param len
+ *   Bytes of data (0 allowed).
+ * @return
+ *   The packet, or NULL with rte_errno: EINVAL (NULL pool, unknown layer,
+ *   headroom larger than a segment, more than RTE_MBUF_MAX_NB_SEGS
+ *   segments), ENOBUFS (the pool is short; nothing is taken).
+ */
+static inline struct rte_mbuf *
+nb_buf_alloc(struct nb_pool *p, enum nb_layer layer, uint32_t len)
+{
+	uint16_t head = nb_layer_headroom(layer);
+	struct rte_mbuf *m;
+
+	if (unlikely(p == NULL || (unsigned int)layer > NB_LAYER_RAW)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	m = nb_pool__alloc(p, NULL, 0);
+	if (unlikely(m == NULL)) {
+		rte_errno = ENOBUFS;
+		return NULL;
+	}
+	if (likely((uint32_t)head + len <= m->buf_len)) {
+		m->data_off = head;
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		return m;
+	}
+	rte_pktmbuf_free(m);
+	return nb_buf__alloc_chain(p, head, len);
+}
+
+/**
+ * Allocate a packet from a pool set: the smallest class whose segment holds
+ * the layer's headroom plus @p len, else a chain of the largest class.
+ * The caller must free the packet.
+ *
+ * @param set
+ *   The pool set.
+ * @param layer
+ *   Layer whose headroom to reserve.
+ * @param len
+ *   Bytes of data.
+ * @return
+ *   The packet, or NULL with rte_errno as nb_buf_alloc().
+ */
+struct rte_mbuf *nb_buf_alloc_set(struct nb_poolset *set, enum nb_layer layer,
+				  uint32_t len);
+
+/**
+ * Allocate @p n packets of @p len bytes each, all or nothing.
+ * The caller must free every packet.
+ *
+ * @param p
+ *   Pool to allocate from.
+ * @param layer
+ *   Layer whose headroom to reserve.
+ * @param len
+ *   Bytes of data per packet.
+ * @param pkts
+ *   Array of at least n pointers, filled on success.
+ * @param n
+ *   Number of packets.
+ * @return
+ *   0, or -EINVAL (bad arguments), -ENOBUFS (nothing is taken).
+ */
+int nb_buf_alloc_bulk(struct nb_pool *p, enum nb_layer layer, uint32_t len,
+		      struct rte_mbuf **pkts, unsigned int n);
+
+/** @internal Slow path of nb_buf_free(). */
+unsigned int nb_buf__free_chain(struct rte_mbuf *m);
+
+/** @internal A free nbkit detected as invalid (double free): count it. */
+void nb_buf__bad_free(struct rte_mbuf *m);
+
+/**
+ * @internal Prepare a direct segment that goes back to its pool: with an
+ * nbkit pool that nbkit calls track (fast mode, DPDK backends), check and
+ * set the ownership byte; a segment already freed by nbkit is refused
+ * (false). In fast mode DPDK's allocation paths do not write the byte, but
+ * they do overwrite m->port, so nbkit marks the segments it frees with
+ * NB_BUF_PORT_FREED and a segment is "already free" only with both marks.
+ * In accounted mode the driver checks every free itself.
+ */
+static inline bool
+nb_buf__release_seg(struct rte_mbuf *m)
+{
+	const struct nb_mempool_priv *v = nb_mempool_priv_of(m);
+	struct nb_mbuf_priv *pr;
+
+	if (v == NULL || !v->track) {
+		return true;
+	}
+	pr = nb_mbuf_priv(m);
+	if (unlikely(pr->state == NB_BUF_STATE_FREE &&
+		     m->port == NB_BUF_PORT_FREED)) {
+		return false;
+	}
+	pr->state = NB_BUF_STATE_FREE;
+	m->port = NB_BUF_PORT_FREED;
+	return true;
+}
+
+/**
+ * Drop one reference to every segment of a packet; segments whose last
+ * reference goes return to their pool (an indirect segment's last
+ * reference also drops one on the data's owner; an external segment's last
+ * reference runs the free callback of its memory once). Like lwIP's
+ * pbuf_free(), says how much was freed:
+ *
+ *     m = nb_buf_alloc(p, NB_LAYER_RAW, 100);   1 segment, refcnt 1
+ *     c = nb_buf_clone(m, p);                   m's data refcnt 2
+ *     nb_buf_free(m)  -> 0   (the data is still held by c)
+ *     nb_buf_free(c)  -> 2   (c's header and m's segment)
+ *
+ * A segment freed twice (nbkit pools) is detected, counted in the pool's
+ * double_frees and not returned again: the pool is never corrupted. In
+ * accounted mode the driver catches every double free (this call may then
+ * still count the segment). In fast mode nbkit marks what it frees
+ * (ownership byte and m->port = NB_BUF_PORT_FREED); every DPDK allocation
+ * path that initialises a buffer (rte_pktmbuf_alloc, PMD receive) rewrites
+ * m->port, but a raw one (rte_mbuf_raw_alloc(), rte_mempool_get()) does not:
+ * set m->port (or call rte_pktmbuf_reset()) on such a buffer before
+ * nb_buf_free(), or it is taken for a double free.
+ *
+ * @param m
+ *   The packet; NULL is a no-op. It must not be used afterwards.
+ * @return
+ *   Number of segments (headers and data buffers) that went back to a pool.
+ */
+static inline unsigned int
+nb_buf_free(struct rte_mbuf *m)
+{
+	if (unlikely(m == NULL)) {
+		return 0;
+	}
+	/* One direct segment that we hold alone: the common case. */
+	if (likely(m->next == NULL && RTE_MBUF_DIRECT(m) &&
+		   rte_mbuf_refcnt_read(m) == 1)) {
+		if (unlikely(!nb_buf__release_seg(m))) {
+			nb_buf__bad_free(m);
+			return 0;
+		}
+		m->nb_segs = 1;
+#if NB_DEBUG
+		memset(m->buf_addr, 0x6b, m->buf_len);
+#endif
+		rte_mbuf_raw_free(m);
+		return 1;
+	}
+	return nb_buf__free_chain(m);
+}
+
+/**
+ * Free several packets; NULL entries are skipped.
+ *
+ * @param pkts
+ *   The packets.
+ * @param n
+ *   Number of entries.
+ * @return
+ *   Total segments that went back to a pool.
+ */
+unsigned int nb_buf_free_bulk(struct rte_mbuf **pkts, unsigned int n);
+
+/**
+ * Take one more reference to every segment of a packet (the caller then
+ * holds one more reference and must free it once more). A count at
+ * UINT16_MAX is refused, never wrapped.
+ *
+ * @param m
+ *   The packet.
+ * @return
+ *   0, -EINVAL (NULL), -EOVERFLOW (a segment's count is at its maximum;
+ *   no count changed).
+ */
+int nb_buf_ref(struct rte_mbuf *m);
+
+/**
+ * Reference count of a packet's first segment.
+ *
+ * @param m
+ *   The packet.
+ * @return
+ *   Its reference count (0 for NULL).
+ */
+static inline uint16_t
+nb_buf_refcnt(const struct rte_mbuf *m)
+{
+	return m != NULL ? rte_mbuf_refcnt_read(m) : 0;
+}
+
+/* ---- head and tail ----------------------------------------------------- */
+
+/**
+ * Length of the whole packet.
+ *
+ * @param m
+ *   The packet.
+ * @return
+ *   pkt_len (0 for NULL).
+ */
+static inline uint32_t
+nb_buf_len(const struct rte_mbuf *m)
+{
+	return m != NULL ? m->pkt_len : 0;
+}
+
+/**
+ * Number of segments in a packet.
+ *
+ * @param m
+ *   The packet.
+ * @return
+ *   nb_segs (0 for NULL).
+ */
+static inline uint16_t
+nb_buf_seg_count(const struct rte_mbuf *m)
+{
+	return m != NULL ? m->nb_segs : 0;
+}
+
+/**
+ * Bytes free in front of the data of the first segment.
+ *
+ * @param m
+ *   The packet.
+ * @return
+ *   The headroom (0 for NULL).
+ */
+static inline uint16_t
+nb_buf_headroom(const struct rte_mbuf *m)
+{
+	return m != NULL ? m->data_off : 0;
+}
+
+/**
+ * Bytes free after the data of the last segment.
+ *
+ * @param m
+ *   The packet.
+ * @return
+ *   The tailroom (0 for NULL).
+ */
+static inline uint16_t
+nb_buf_tailroom(const struct rte_mbuf *m)
+{
+	if (m == NULL) {
+		return 0;
+	}
+	return rte_pktmbuf_tailroom(rte_pktmbuf_lastseg((struct rte_mbuf *)(uintptr_t)m));
+}
+
+/**
+ * Prepend @p len bytes (a header) in the first segment's headroom. The
+ * caller writes the header through the returned pointer; the first segment
+ * must not be shared (nb_buf_make_writable()).
+ *
+ * @param m
+ *   The packet.
+ * @param len
+ *   Bytes to prepend.
+ * @return
+ *   Pointer to the new first byte, or NULL with rte_errno EINVAL (NULL m)
+ *   or ENOSPC (not enough headroom); the packet is unchanged then.
+ */
+static inline void *
+nb_buf_push(struct rte_mbuf *m, uint16_t len)
+{
+	if (unlikely(m == NULL || len > m->data_off)) {
+		return nb_buf__fail(m == NULL ? EINVAL : ENOSPC);
+	}
+	m->data_off = (uint16_t)(m->data_off - len);
+	m->data_len = (uint16_t)(m->data_len + len);
+	m->pkt_len += len;
+	return rte_pktmbuf_mtod(m, void *);
+}
+
+/** @internal Slow path of nb_buf_pull(): checks, and across segments. */
+void *nb_buf__pull_chain(struct rte_mbuf *m, uint32_t len);
+
+/**
+ * Remove @p len bytes from the front of a packet (a header consumed).
+ * Across segments: segments emptied after the first are freed (the first
+ * segment stays, as the packet's head, possibly with data_len 0).
+ *
+ * @param m
+ *   The packet.
+ * @param len
+ *   Bytes to remove, at most the packet length.
+ * @return
+ *   Pointer to the new first byte of data (in the first segment that has
+ *   data, or the end of the first segment's data when the packet is now
+ *   empty), or NULL with rte_errno EINVAL (NULL m, len > pkt_len); the
+ *   packet is unchanged then.
+ */
+static inline void *
+nb_buf_pull(struct rte_mbuf *m, uint32_t len)
+{
+	/* Within the first segment, leaving data in it: the common case.
+	 * Everything else (errors, emptying it, crossing) is out of line. */
+	if (likely(m != NULL && len < m->data_len)) {
+		m->data_off = (uint16_t)(m->data_off + len);
+		m->data_len = (uint16_t)(m->data_len - len);
+		m->pkt_len -= len;
+		return rte_pktmbuf_mtod(m, void *);
+	}
+	return nb_buf__pull_chain(m, len);
+}
+
+/**
+ * Append @p len bytes at the tail of the last segment. The caller writes
+ * them through the returned pointer; the last segment must not be shared.
+ *
+ * @param m
+ *   The packet.
+ * @param len
+ *   Bytes to append.
+ * @return
+ *   Pointer to the first appended byte, or NULL with rte_errno EINVAL (NULL
+ *   m) or ENOSPC (not enough tailroom in the last segment).
+ */
+static inline void *
+nb_buf_put(struct rte_mbuf *m, uint16_t len)
+{
+	struct rte_mbuf *last;
+	void *tail;
+
+	if (unlikely(m == NULL)) {
+		return nb_buf__fail(EINVAL);
+	}
+	last = m->next == NULL ? m : rte_pktmbuf_lastseg(m);
+	if (unlikely(len > rte_pktmbuf_tailroom(last))) {
+		return nb_buf__fail(ENOSPC);
+	}
+	tail = rte_pktmbuf_mtod_offset(last, char *, last->data_len);
+	last->data_len = (uint16_t)(last->data_len + len);
+	m->pkt_len += len;
+	return tail;
+}
+
+/** @internal Slow path of nb_buf_trim(): across segments. */
+int nb_buf__trim_chain(struct rte_mbuf *m, uint32_t len);
+
+/**
+ * Remove @p len bytes from the end of a packet, across segments; segments
+ * emptied after the first are freed.
+ *
+ * @param m
+ *   The packet.
+ * @param len
+ *   Bytes to remove, at most the packet length.
+ * @return
+ *   0, or -EINVAL (NULL m, len > pkt_len; unchanged).
+ */
+static inline int
+nb_buf_trim(struct rte_mbuf *m, uint32_t len)
+{
+	if (unlikely(m == NULL || len > m->pkt_len)) {
+		return -EINVAL;
+	}
+	if (likely(m->next == NULL)) {
+		m->data_len = (uint16_t)(m->data_len - len);
+		m->pkt_len -= len;
+		return 0;
+	}
+	return nb_buf__trim_chain(m, len);
+}
+
+/**
+ * Shrink a packet to @p new_len bytes (lwIP's pbuf_realloc): trims the end.
+ *
+ * @param m
+ *   The packet.
+ * @param new_len
+ *   New length, at most the current one.
+ * @return
+ *   0, or -EINVAL (NULL m; new_len larger than the packet: use put or
+ *   nb_buf_copy_in() to grow).
+ */
+int nb_buf_resize(struct rte_mbuf *m, uint32_t new_len);
+
+/* ---- chains ------------------------------------------------------------ */
+
+/**
+ * Append packet @p tail to packet @p head. Takes the caller's reference to
+ * tail: the caller must not free tail afterwards (freeing head frees both).
+ *
+ * @param head
+ *   The packet to extend.
+ * @param tail
+ *   The packet to append; owned by head on success.
+ * @return
+ *   0, or -EINVAL (NULL, head == tail), -EOVERFLOW (more than
+ *   RTE_MBUF_MAX_NB_SEGS segments); on failure the caller still owns tail.
+ */
+int nb_buf_cat(struct rte_mbuf *head, struct rte_mbuf *tail);
+
+/**
+ * Append @p tail to @p head and keep the caller's reference to tail (lwIP's
+ * pbuf_chain): head gets clone headers of tail's segments (taken from
+ * tail's pool), so the data is shared and referenced but the links are
+ * not; later changes to head's structure never touch tail. The caller must
+ * still free tail.
+ *
+ * @param head
+ *   The packet to extend.
+ * @param tail
+ *   The packet to append.
+ * @return
+ *   0, or as nb_buf_cat(), -EOVERFLOW for a reference count at its
+ *   maximum, -ENOBUFS (no headers); unchanged on failure.
+ */
+int nb_buf_chain(struct rte_mbuf *head, struct rte_mbuf *tail);
+
+/**
+ * Detach the first segment of a packet: @p m becomes a one-segment packet
+ * and the rest is returned as a packet of its own (pkt_len and nb_segs set).
+ * The caller owns both.
+ *
+ * @param m
+ *   The packet.
+ * @return
+ *   The rest, or NULL when m has one segment (rte_errno ENOENT) or is NULL
+ *   (EINVAL).
+ */
+struct rte_mbuf *nb_buf_dechain(struct rte_mbuf *m);
+
+/**
+ * Split a packet at byte @p off: @p m keeps [0, off), the returned packet
+ * holds [off, len). Zero-copy: at a segment boundary the chain is cut; in
+ * the middle of a segment, a clone header from @p p (indirect, sharing the
+ * data) carries the second part, so that segment's data becomes shared.
+ * The caller owns both packets.
+ *
+ * @param m
+ *   The packet.
+ * @param off
+ *   Split point, 0 < off < pkt_len.
+ * @param p
+ *   Pool for the clone header, when one is needed.
+ * @return
+ *   The second part, or NULL with rte_errno EINVAL (bad offset, NULL) or
+ *   ENOBUFS (no header); m is unchanged then.
+ */
+struct rte_mbuf *nb_buf_split(struct rte_mbuf *m, uint32_t off,
+			      struct nb_pool *p);
+
+/**
+ * Make the first @p len bytes contiguous in the first segment (BSD's
+ * m_pullup), so a header can be read through one pointer. Bytes move from
+ * the following segments (emptied ones are freed); when the first segment
+ * has no room or is shared, a new first segment is taken from its pool.
+ * *m may change.
+ *
+ * @param m
+ *   In: the packet; out: the packet, possibly with a new first segment.
+ * @param len
+ *   Bytes wanted contiguous, 1..pkt_len.
+ * @return
+ *   0, or -EINVAL (NULL, len 0 or > pkt_len), -ENOSPC (len larger than one
+ *   segment), -ENOBUFS; *m and the packet are unchanged on failure.
+ */
+int nb_buf_pullup(struct rte_mbuf **m, uint32_t len);
+
+/**
+ * Gather a whole packet into one segment (in place when the first segment
+ * has room and is not shared, else into a new segment of its pool).
+ * *m may change.
+ *
+ * @param m
+ *   In: the packet; out: the one-segment packet.
+ * @return
+ *   0, or -EINVAL (NULL), -ENOSPC (the packet does not fit one segment),
+ *   -ENOBUFS; unchanged on failure.
+ */
+int nb_buf_linearize(struct rte_mbuf **m);
+
+/**
+ * Find the segment that holds byte @p off of a packet.
+ *
+ * @param m
+ *   The packet.
+ * @param off
+ *   Byte offset, < pkt_len.
+ * @param seg_off
+ *   Set to the offset of that byte inside the segment's data; may be NULL.
+ * @return
+ *   The segment, or NULL with rte_errno EINVAL (NULL m, off >= pkt_len).
+ */
+struct rte_mbuf *nb_buf_seek(const struct rte_mbuf *m, uint32_t off,
+			     uint32_t *seg_off);
+
+/* ---- data access ------------------------------------------------------- */
+
+/**
+ * Copy @p len bytes at @p off out of a packet (lwIP's pbuf_copy_partial).
+ *
+ * @return
+ *   0, or -EINVAL (NULL, range past the end).
+ */
+int nb_buf_copy_out(const struct rte_mbuf *m, uint32_t off, void *dst,
+		    uint32_t len);
+
+/**
+ * Write @p len bytes at @p off into a packet, across segments (BSD's
+ * m_copyback, lwIP's pbuf_take_at). When off + len passes the end the
+ * packet grows: the last segment's tailroom first, then new segments from
+ * the last segment's pool. Shared segments are refused (make them writable
+ * first).
+ *
+ * @param m
+ *   The packet.
+ * @param off
+ *   Where to write, at most pkt_len.
+ * @param src
+ *   Bytes to write.
+ * @param len
+ *   Count.
+ * @return
+ *   0, or -EINVAL (NULL, off > pkt_len), -EPERM (a segment to write is
+ *   shared), -ENOBUFS (could not grow), -EOVERFLOW (segment limit); the
+ *   packet is unchanged on failure.
+ */
+int nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
+		   uint32_t len);
+
+/**
+ * Read one byte.
+ *
+ * @return
+ *   The byte (0..255), or -EINVAL (NULL, off >= pkt_len).
+ */
+int nb_buf_get_u8(const struct rte_mbuf *m, uint32_t off);
+
+/**
+ * Write one byte (the segment must not be shared).
+ *
+ * @return
+ *   0, or -EINVAL (NULL, off >= pkt_len), -EPERM (shared).
+ */
+int nb_buf_put_u8(struct rte_mbuf *m, uint32_t off, uint8_t v);
+
+/**
+ * Compare @p len bytes at @p off with @p s (lwIP's pbuf_memcmp).
+ *
+ * @return
+ *   0 when equal, 1 + the index of the first differing byte otherwise, or
+ *   -EINVAL (NULL, range past the end).
+ */
+int nb_buf_memcmp(const struct rte_mbuf *m, uint32_t off, const void *s,
+		  uint32_t len);
+
+/**
+ * Find the first occurrence of @p s (len bytes) at or after @p start, also
+ * across segment boundaries (lwIP's pbuf_memfind).
+ *
+ * @return
+ *   Its offset (>= 0), -ENOENT (not there), -EINVAL (NULL, len 0).
+ */
+int32_t nb_buf_memfind(const struct rte_mbuf *m, const void *s, uint32_t len,
+		       uint32_t start);
+
+/**
+ * Read @p len bytes at @p off: a pointer into the packet when they are
+ * contiguous in one segment, else a copy in @p buf (Linux's
+ * skb_header_pointer, DPDK's rte_pktmbuf_read).
+ *
+ * @param m
+ *   The packet.
+ * @param off
+ *   Offset.
+ * @param len
+ *   Bytes wanted.
+ * @param buf
+ *   At least len bytes, used when the bytes straddle segments.
+ * @return
+ *   Pointer to the bytes (read-only), or NULL (NULL m, range past the end;
+ *   rte_errno EINVAL).
+ */
+static inline const void *
+nb_buf_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
+{
+	const void *p;
+
+	if (unlikely(m == NULL || (uint64_t)off + len > m->pkt_len)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (likely((uint64_t)off + len <= m->data_len)) {
+		return rte_pktmbuf_mtod_offset(m, const char *, off);
+	}
+	if (unlikely(len == 0)) {
+		/* Nothing to read (e.g. at the very end of a chain, where DPDK's
+		 * rte_pktmbuf_read would walk past the last segment). */
+		return rte_pktmbuf_mtod(m, const void *);
+	}
+	p = rte_pktmbuf_read(m, off, len, buf);
+	if (p == NULL) {
+		rte_errno = EINVAL;
+	}
+	return p;
+}
+
+/* ---- zero-copy sharing --------------------------------------------------- */
+
+/**
+ * Clone a packet: a new chain of indirect headers from @p p attached to the
+ * same data (no byte copied); the data is shared afterwards. The caller must
+ * free the clone.
+ *
+ * @return
+ *   The clone, or NULL with rte_errno EINVAL (NULL), ENOBUFS, EOVERFLOW (a
+ *   data reference count at its maximum); m is unchanged on failure.
+ */
+struct rte_mbuf *nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p);
+
+/** Free callback of external memory: runs once, when its last reference goes. */
+typedef void (*nb_buf_ext_free_cb)(void *va, void *opaque);
+
+/**
+ * A packet whose data is external memory nbkit does not own (lwIP's REF and
+ * ROM pbufs): headers from @p hdr_pool attached to [va, va + len), one per
+ * 64 KiB - 1 window. @p free_cb(va, opaque) runs exactly once, when the last
+ * reference to the memory goes (on whichever core drops it). The caller must
+ * free the packet; the memory must stay valid until free_cb runs.
+ *
+ * @param hdr_pool
+ *   Pool for the headers (any nbkit pool; their own data room is unused).
+ * @param va
+ *   External memory.
+ * @param iova
+ *   Its IO address, or RTE_BAD_IOVA (then nb_buf_sgl() refuses the packet).
+ * @param len
+ *   Bytes, > 0.
+ * @param free_cb
+ *   Callback, may be NULL (nothing to do at the end).
+ * @param opaque
+ *   Passed to free_cb.
+ * @return
+ *   The packet, or NULL with rte_errno EINVAL (NULL pool or va, len 0 or
+ *   above 65535 windows), ENOBUFS (no headers, or no shared-info records:
+ *   at least 16383 windows can be attached at once, whichever lcores free
+ *   them); free_cb is not called on failure.
+ */
+struct rte_mbuf *nb_buf_attach_ext(struct nb_pool *hdr_pool, void *va,
+				   rte_iova_t iova, uint32_t len,
+				   nb_buf_ext_free_cb free_cb, void *opaque);
+
+/**
+ * Is any byte of [off, off + len) reachable through another reference?
+ *
+ * @return
+ *   true when a segment covering the range has a reference count above 1,
+ *   is a clone of data others hold, or is external memory with more than
+ *   one reference; false otherwise (and for bad arguments).
+ */
+bool nb_buf_is_shared(const struct rte_mbuf *m, uint32_t off, uint32_t len);
+
+/**
+ * Copy-on-write of a range: every *shared* segment covering [off, off+len)
+ * is replaced by a private copy from @p p (several buffers chained when the
+ * segment holds more than one buffer of p, e.g. a 64 KiB external window);
+ * the other segments stay as they are (still shared if they were). A header
+ * in front of a replaced segment that another packet also holds is itself
+ * replaced by a clone header of our own, so the other packet's chain is
+ * never relinked. *m may change (when the first segment is replaced).
+ * len 0 is a no-op.
+ *
+ * @return
+ *   0, or -EINVAL (NULL, range past the end), -ENOBUFS, -EOVERFLOW (a data
+ *   reference count at its maximum, or more than RTE_MBUF_MAX_NB_SEGS
+ *   segments); unchanged on failure.
+ */
+int nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
+			 uint32_t len);
+
+/**
+ * Deep copy of [off, off + len) of a packet into a new packet from @p p,
+ * laid out like nb_buf_alloc() does (the first segment keeps the pool's
+ * headroom, the others none; chained when it does not fit one segment);
+ * offload metadata copied. The caller must free the copy.
+ *
+ * @return
+ *   The copy, or NULL with rte_errno EINVAL (NULL, range past the end, len
+ *   0, more than RTE_MBUF_MAX_NB_SEGS segments), ENOBUFS.
+ */
+struct rte_mbuf *nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p,
+			     uint32_t off, uint32_t len);
+
+/* ---- DMA ------------------------------------------------------------------ */
+
+/** One scatter-gather entry. */
+struct nb_sge {
+	rte_iova_t iova;	/**< IO address of the bytes */
+	void *va;		/**< virtual address of the bytes */
+	uint32_t len;		/**< byte count */
+};
+
+/**
+ * IO address of byte @p off of a packet.
+ *
+ * @return
+ *   The IOVA, or RTE_BAD_IOVA (NULL, off >= pkt_len, memory without IOVA).
+ */
+rte_iova_t nb_buf_iova(const struct rte_mbuf *m, uint32_t off);
+
+/**
+ * Export a packet as a scatter-gather list, one entry per non-empty
+ * segment, in order.
+ *
+ * @param m
+ *   The packet.
+ * @param sgl
+ *   Array of @p max entries.
+ * @param max
+ *   Size of sgl.
+ * @return
+ *   Number of entries (>= 0), or -EINVAL (NULL), -ENOSPC (more than max
+ *   segments with data), -EFAULT (a segment has no IOVA).
+ */
+int nb_buf_sgl(const struct rte_mbuf *m, struct nb_sge *sgl, unsigned int max);
+
+/**
+ * Make the CPU's writes to a packet visible to a device before handing it
+ * over (a write barrier for DMA). On cache-coherent platforms (x86, most
+ * arm64 servers) DMA snoops the caches and this is only rte_io_wmb(); on a
+ * non-coherent platform this is where the cache lines of each segment would
+ * be cleaned, and nbkit would need to implement it for that platform.
+ *
+ * @param m
+ *   The packet (unused on coherent platforms).
+ */
+static inline void
+nb_buf_dma_sync_for_device(const struct rte_mbuf *m)
+{
+	RTE_SET_USED(m);
+	rte_io_wmb();
+}
+
+/**
+ * Make a device's writes to a packet visible to the CPU after DMA (a read
+ * barrier; on non-coherent platforms the segments' cache lines would be
+ * invalidated here).
+ *
+ * @param m
+ *   The packet (unused on coherent platforms).
+ */
+static inline void
+nb_buf_dma_sync_for_cpu(const struct rte_mbuf *m)
+{
+	RTE_SET_USED(m);
+	rte_io_rmb();
+}
+
+/* ---- checks ------------------------------------------------------------------ */
+
+/**
+ * Check a whole chain: lengths add up, segment count, no loop, every
+ * segment has a pool and a reference, data inside its buffer, indirect and
+ * external segments consistent, nbkit ownership byte set (allocated).
+ * Never panics.
+ *
+ * @param m
+ *   The packet.
+ * @param reason
+ *   Set to a static string saying what is wrong (may be NULL).
+ * @return
+ *   0 when sane, -EINVAL otherwise.
+ */
+int nb_buf_check(const struct rte_mbuf *m, const char **reason);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NB_BUF_H */
