@@ -281,6 +281,8 @@ nb_buf_ref(struct rte_mbuf *m)
 {
 	struct rte_mbuf *s;
 
+	(void)NB_BUF__DEBUG_USE(m);
+
 	if (m == NULL) {
 		return -EINVAL;
 	}
@@ -297,6 +299,28 @@ nb_buf_ref(struct rte_mbuf *m)
 }
 
 /* ---- head and tail across segments ------------------------------------------- */
+
+bool
+nb_buf__freed_use(const struct rte_mbuf *m, const char *func)
+{
+	const struct nb_mempool_priv *v = nb_mempool_priv_of(m);
+	const struct nb_mbuf_priv *pr;
+	bool freed;
+
+	if (v == NULL) {
+		return false;	/* not an nbkit pool: nothing to tell */
+	}
+	pr = nb_mbuf_priv(m);
+	/* Fast mode: nbkit's free marks both; accounted: the driver's byte. */
+	freed = v->track ? pr->state == NB_BUF_STATE_FREE &&
+			   m->port == NB_BUF_PORT_FREED :
+			   pr->state != NB_BUF_STATE_ALLOCATED;
+	if (freed) {
+		NB_LOG(buf, ERR, "%s: use after free of buffer %p of pool %s",
+		       func, (const void *)m, nb_pool_name(v->pool));
+	}
+	return freed;
+}
 
 void *
 nb_buf__fail(int err)
@@ -375,6 +399,7 @@ nb_buf__trim_chain(struct rte_mbuf *m, uint32_t len)
 int
 nb_buf_resize(struct rte_mbuf *m, uint32_t new_len)
 {
+	(void)NB_BUF__DEBUG_USE(m);
 	if (m == NULL || new_len > m->pkt_len) {
 		return -EINVAL;
 	}

@@ -225,6 +225,8 @@ nb_buf_cat(struct rte_mbuf *head, struct rte_mbuf *tail)
 {
 	struct rte_mbuf *hl, *tl;
 
+	(void)NB_BUF__DEBUG_USE(head);
+
 	if (head == NULL || tail == NULL || head == tail) {
 		return -EINVAL;
 	}
@@ -262,6 +264,8 @@ nb_buf_chain(struct rte_mbuf *head, struct rte_mbuf *tail)
 	struct nb_pool *p;
 	struct rte_mbuf *c;
 	int rc;
+
+	(void)NB_BUF__DEBUG_USE(head);
 
 	if (head == NULL || tail == NULL || head == tail) {
 		return -EINVAL;
@@ -304,6 +308,8 @@ nb_buf_dechain(struct rte_mbuf *m)
 {
 	struct rte_mbuf *rest;
 
+	(void)NB_BUF__DEBUG_USE(m);
+
 	if (m == NULL) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -341,6 +347,8 @@ nb_buf_split(struct rte_mbuf *m, uint32_t off, struct nb_pool *p)
 	uint32_t soff = off;
 	uint16_t kept = 1;	/* segments of m up to and including seg */
 	uint16_t rest_segs;
+
+	(void)NB_BUF__DEBUG_USE(m);
 
 	if (m == NULL || off == 0 || off >= m->pkt_len) {
 		rte_errno = EINVAL;
@@ -443,6 +451,8 @@ nb_buf_pullup(struct rte_mbuf **mp, uint32_t len)
 	uint16_t nb_segs, dropped = 0;
 	int ret;
 
+	(void)(mp != NULL && NB_BUF__DEBUG_USE(*mp));
+
 	if (mp == NULL || *mp == NULL || len == 0 || len > (*mp)->pkt_len) {
 		return -EINVAL;
 	}
@@ -500,6 +510,8 @@ nb_buf_linearize(struct rte_mbuf **mp)
 	struct rte_mbuf *m, *n, *s;
 	int ret;
 
+	(void)(mp != NULL && NB_BUF__DEBUG_USE(*mp));
+
 	if (mp == NULL || *mp == NULL) {
 		return -EINVAL;
 	}
@@ -551,6 +563,7 @@ nb_buf_linearize(struct rte_mbuf **mp)
 struct rte_mbuf *
 nb_buf_seek(const struct rte_mbuf *m, uint32_t off, uint32_t *seg_off)
 {
+	(void)NB_BUF__DEBUG_USE(m);
 	if (m == NULL || off >= m->pkt_len) {
 		rte_errno = EINVAL;
 		return NULL;

@@ -49,6 +49,8 @@ nb_buf_copy_out(const struct rte_mbuf *m, uint32_t off, void *dst,
 	uint8_t *d = dst;
 	uint32_t soff;
 
+	(void)NB_BUF__DEBUG_USE(m);
+
 	if (m == NULL || (dst == NULL && len > 0) ||
 	    (uint64_t)off + len > m->pkt_len) {
 		return -EINVAL;
@@ -163,6 +165,8 @@ nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
 	uint16_t nb_new = 0;
 	int ret;
 
+	(void)NB_BUF__DEBUG_USE(m);
+
 	if (m == NULL || (src == NULL && len > 0) || off > m->pkt_len) {
 		return -EINVAL;
 	}
@@ -240,6 +244,8 @@ nb_buf_get_u8(const struct rte_mbuf *m, uint32_t off)
 	const struct rte_mbuf *s;
 	uint32_t soff;
 
+	(void)NB_BUF__DEBUG_USE(m);
+
 	if (m == NULL || off >= m->pkt_len) {
 		return -EINVAL;
 	}
@@ -259,6 +265,8 @@ nb_buf_put_u8(struct rte_mbuf *m, uint32_t off, uint8_t v)
 {
 	struct rte_mbuf *s;
 	uint32_t soff;
+
+	(void)NB_BUF__DEBUG_USE(m);
 
 	if (m == NULL || off >= m->pkt_len) {
 		return -EINVAL;
@@ -286,6 +294,8 @@ nb_buf_memcmp(const struct rte_mbuf *m, uint32_t off, const void *s,
 	const uint8_t *q = s;
 	const struct rte_mbuf *seg;
 	uint32_t soff, done = 0;
+
+	(void)NB_BUF__DEBUG_USE(m);
 
 	if (m == NULL || (s == NULL && len > 0) ||
 	    (uint64_t)off + len > m->pkt_len) {
@@ -356,6 +366,8 @@ nb_buf_memfind(const struct rte_mbuf *m, const void *s, uint32_t len,
 	const uint8_t *q = s;
 	const struct rte_mbuf *seg;
 	uint32_t pos, end, soff;
+
+	(void)NB_BUF__DEBUG_USE(m);
 
 	if (m == NULL || s == NULL || len == 0) {
 		return -EINVAL;

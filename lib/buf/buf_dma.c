@@ -31,6 +31,8 @@ nb_buf_iova(const struct rte_mbuf *m, uint32_t off)
 	const struct rte_mbuf *seg;
 	rte_iova_t iova;
 
+	(void)NB_BUF__DEBUG_USE(m);
+
 	if (unlikely(m == NULL || off >= m->pkt_len)) {
 		return RTE_BAD_IOVA;
 	}
@@ -60,6 +62,8 @@ nb_buf_sgl(const struct rte_mbuf *m, struct nb_sge *sgl, unsigned int max)
 	const struct rte_mbuf *seg;
 	unsigned int n = 0;
 	rte_iova_t iova;
+
+	(void)NB_BUF__DEBUG_USE(m);
 
 	if (unlikely(m == NULL || (sgl == NULL && max > 0))) {
 		return -EINVAL;

@@ -214,6 +214,8 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 	struct rte_mbuf **tail;
 	unsigned int n;
 
+	(void)NB_BUF__DEBUG_USE(m);
+
 	if (unlikely(m == NULL || p == NULL)) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -428,6 +430,8 @@ nb_buf_is_shared(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	uint64_t end = (uint64_t)off + len;
 	uint64_t pos;
 
+	(void)NB_BUF__DEBUG_USE(m);
+
 	if (m == NULL || len == 0 || end > m->pkt_len) {
 		return false;
 	}
@@ -527,6 +531,8 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 	unsigned int i, k, last = 0, nbuf = 0, extra = 0, nspare;
 	uint32_t pkt_len, nb_segs;
 	uint16_t room;
+
+	(void)(m != NULL && NB_BUF__DEBUG_USE(*m));
 
 	if (unlikely(m == NULL || *m == NULL || p == NULL)) {
 		return -EINVAL;
@@ -649,6 +655,8 @@ nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
 	uint64_t n;
 	uint32_t first, buf_len, left, soff, c;
 	uint16_t nseg;
+
+	(void)NB_BUF__DEBUG_USE(m);
 
 	if (unlikely(m == NULL || p == NULL || len == 0 ||
 		     (uint64_t)off + len > m->pkt_len)) {

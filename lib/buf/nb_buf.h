@@ -35,9 +35,11 @@
  * lengths past the end, NULL packets and zero-length requests where they
  * make no sense are errors, never crashes.
  *
- * Debug builds (-Dnb_debug=true): freed buffers are poisoned (0x6b), and a
- * double free nbkit catches is logged where it happens, with the call site
- * of the buffer's last allocation.
+ * Debug builds (-Dnb_debug=true): freed buffers are poisoned (0x6b); every
+ * nbkit call checks the ownership byte of the buffer it is given, so a use
+ * after free is logged where it happens (and the inline head/tail calls
+ * refuse it with EINVAL); a double free is logged with the call site of the
+ * buffer's last allocation.
  */
 #ifndef NB_BUF_H
 #define NB_BUF_H
@@ -105,6 +107,17 @@ nb_layer_headroom(enum nb_layer layer)
 
 /** @internal Set rte_errno and return NULL (kept out of the inline paths). */
 void *nb_buf__fail(int err);
+
+/**
+ * @internal Debug builds: is @p m a buffer nbkit already freed (an nbkit
+ * pool's ownership byte says free)? Logs the use after free with the
+ * calling function when it is.
+ */
+bool nb_buf__freed_use(const struct rte_mbuf *m, const char *func);
+
+/** @internal In debug builds, catch a use after free of @p m (else false). */
+#define NB_BUF__DEBUG_USE(m) \
+	(NB_DEBUG && (m) != NULL && nb_buf__freed_use((m), __func__))
 
 /** Marker nbkit writes in m->port of a segment it freed (fast mode). */
 #define NB_BUF_PORT_FREED 0xfffeu
@@ -394,6 +407,9 @@ nb_buf_tailroom(const struct rte_mbuf *m)
 static inline void *
 nb_buf_push(struct rte_mbuf *m, uint16_t len)
 {
+	if (NB_BUF__DEBUG_USE(m)) {
+		return nb_buf__fail(EINVAL);
+	}
 	if (unlikely(m == NULL || len > m->data_off)) {
 		return nb_buf__fail(m == NULL ? EINVAL : ENOSPC);
 	}
@@ -424,6 +440,9 @@ void *nb_buf__pull_chain(struct rte_mbuf *m, uint32_t len);
 static inline void *
 nb_buf_pull(struct rte_mbuf *m, uint32_t len)
 {
+	if (NB_BUF__DEBUG_USE(m)) {
+		return nb_buf__fail(EINVAL);
+	}
 	/* Within the first segment, leaving data in it: the common case.
 	 * Everything else (errors, emptying it, crossing) is out of line. */
 	if (likely(m != NULL && len < m->data_len)) {
@@ -453,7 +472,7 @@ nb_buf_put(struct rte_mbuf *m, uint16_t len)
 	struct rte_mbuf *last;
 	void *tail;
 
-	if (unlikely(m == NULL)) {
+	if (unlikely(m == NULL) || NB_BUF__DEBUG_USE(m)) {
 		return nb_buf__fail(EINVAL);
 	}
 	last = m->next == NULL ? m : rte_pktmbuf_lastseg(m);
@@ -483,7 +502,7 @@ int nb_buf__trim_chain(struct rte_mbuf *m, uint32_t len);
 static inline int
 nb_buf_trim(struct rte_mbuf *m, uint32_t len)
 {
-	if (unlikely(m == NULL || len > m->pkt_len)) {
+	if (unlikely(m == NULL || len > m->pkt_len) || NB_BUF__DEBUG_USE(m)) {
 		return -EINVAL;
 	}
 	if (likely(m->next == NULL)) {
@@ -710,7 +729,8 @@ nb_buf_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
 {
 	const void *p;
 
-	if (unlikely(m == NULL || (uint64_t)off + len > m->pkt_len)) {
+	if (unlikely(m == NULL || (uint64_t)off + len > m->pkt_len) ||
+	    NB_BUF__DEBUG_USE(m)) {
 		rte_errno = EINVAL;
 		return NULL;
 	}

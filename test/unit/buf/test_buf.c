@@ -1070,6 +1070,39 @@ pool_intact(struct nb_pool *p, unsigned int n, const char *ctx)
 
 
 
+#if NB_DEBUG
+/*
+ * Debug builds: "every nbkit call checks the ownership byte ... a use after
+ * free is logged, and the inline head/tail calls refuse it with EINVAL".
+ * The buffer is back in its pool; nothing may change it.
+ */
+BUF_TEST(test_use_after_free)
+{
+	static const enum nb_pool_mode modes[] = { FAST, ACCT };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct nb_pool *p = mkpool(i == 0 ? "uafF" : "uafA", 32,
+					   modes[i]);
+		struct rte_mbuf *m = nb_buf_alloc(p, NB_LAYER_IP, 100);
+		uint16_t off, len;
+
+		CU_ASSERT_FATAL(m != NULL);
+		CU_ASSERT(nb_buf_free(m) == 1);
+		off = m->data_off;
+		len = m->data_len;
+		rte_errno = 0;
+		CU_ASSERT(nb_buf_push(m, 4) == NULL && rte_errno == EINVAL);
+		rte_errno = 0;
+		CU_ASSERT(nb_buf_put(m, 4) == NULL && rte_errno == EINVAL);
+		rte_errno = 0;
+		CU_ASSERT(nb_buf_pull(m, 1) == NULL && rte_errno == EINVAL);
+		NB_TEST_ASSERT_INT_EQ(nb_buf_trim(m, 0), -EINVAL);
+		CU_ASSERT(m->data_off == off && m->data_len == len);
+	}
+}
+#endif
+
 BUF_TEST(test_double_free)
 {
 	const unsigned int n = 32;
@@ -3332,6 +3365,9 @@ static const CU_TestInfo tests[] = {
 	{ "alloc_bulk", test_alloc_bulk },
 	{ "free_counts", test_free_counts },
 	{ "double_free", test_double_free },
+#if NB_DEBUG
+	{ "use_after_free", test_use_after_free },
+#endif
 	{ "head_tail", test_head_tail },
 	{ "pull_chain", test_pull_chain },
 	{ "trim_chain", test_trim_chain },
