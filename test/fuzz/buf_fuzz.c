@@ -1993,6 +1993,12 @@ create_pools(void)
 	g_pool[POOL_SET1] = nb_poolset_pool(g_set, 1);
 }
 
+static void
+fuzz_fini(void)
+{
+	nb_env_fini();
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -2024,6 +2030,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "buf_fuzz: nb_env_init: %s\n", strerror(-rc));
 		exit(1);
 	}
+	/* libFuzzer ends with exit(): release EAL (and its runtime
+	 * directory) then, as every nbkit process must. */
+	atexit(fuzz_fini);
 	create_pools();
 	for (i = 0; i < NSLOTS; i++) {
 		g_slot[i].model = g_models[i];
