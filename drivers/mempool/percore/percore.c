@@ -76,6 +76,8 @@ struct pc_pool {
 	rte_spinlock_t lock;		/* slot creation */
 	uint32_t nb_ring_slots;		/* slots with an inbound ring */
 	uint16_t ring_slots[RTE_MAX_LCORE];
+	uint32_t nb_all_slots;		/* slots created, in order */
+	uint16_t all_slots[NB_POOL_SLOTS];
 	struct pc_slot *slots[NB_POOL_SLOTS];
 	struct nb_pool_counters anon;	/* threads without a slot: atomics */
 	bool accounted;			/* copy of cfg->accounted */
@@ -117,9 +119,15 @@ slot_create(struct pc_pool *pc, unsigned int id)
 	}
 	rte_spinlock_lock(&pc->lock);
 	if (s->inbound != NULL) {
-		pc->ring_slots[pc->nb_ring_slots++] = (uint16_t)id;
+		/* Entry first, then the count readers load with acquire. */
+		pc->ring_slots[pc->nb_ring_slots] = (uint16_t)id;
+		__atomic_store_n(&pc->nb_ring_slots, pc->nb_ring_slots + 1,
+				 __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&pc->slots[id], s, __ATOMIC_RELEASE);
+	pc->all_slots[pc->nb_all_slots] = (uint16_t)id;
+	__atomic_store_n(&pc->nb_all_slots, pc->nb_all_slots + 1,
+			 __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&pc->lock);
 	return s;
 }
@@ -412,10 +420,13 @@ static unsigned int
 pc_get_count_locked(const struct pc_pool *pc)
 {
 	unsigned int i, count = rte_ring_count(pc->shared);
+	unsigned int nb = __atomic_load_n(&pc->nb_all_slots, __ATOMIC_ACQUIRE);
 
-	for (i = 0; i < NB_POOL_SLOTS; i++) {
-		const struct pc_slot *s =
-			__atomic_load_n(&pc->slots[i], __ATOMIC_ACQUIRE);
+	/* Only the slots that exist (usually the lcores): cheap enough to
+	 * run at every refill in fast mode. */
+	for (i = 0; i < nb; i++) {
+		const struct pc_slot *s = __atomic_load_n(
+			&pc->slots[pc->all_slots[i]], __ATOMIC_ACQUIRE);
 
 		if (s != NULL) {
 			count += __atomic_load_n(&s->len, __ATOMIC_RELAXED);
