@@ -114,9 +114,11 @@ struct nb_pool_opts {
  *   and the lcore caches (a refill of 384 counts 384) or cache-less threads;
  *   alloc_fails counts failed backend requests. avail and in_use are exact
  *   when no other thread is using the pool (they walk DPDK's caches).
- *   peak_in_use and min_avail are sampled at every backend call and every
- *   nb_pool_stats_get(), and count buffers sitting in lcore caches as in
- *   use, so they can overstate by up to (lcores x cache_size).
+ *   peak_in_use and min_avail are sampled whenever a cache or thread
+ *   refills from the driver's rings and at every nb_pool_stats_get(), and
+ *   count buffers sitting in lcore caches as in use, so they can overstate
+ *   by up to (lcores x 1.5 x cache_size) and miss a peak shorter than one
+ *   cache's worth of allocations.
  * - ring_mp_mc, stack: allocs, frees and alloc_fails count nbkit calls
  *   only; avail and in_use as in fast mode; peak and low-water sampled at
  *   every nb_pool_stats_get() and whenever an nbkit allocation fails;
