@@ -220,6 +220,22 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	/* One segment, the common case: one allocation, one pass. */
+	if (likely(m->next == NULL)) {
+		if (unlikely(data_refcnt(m) == UINT16_MAX)) {
+			rte_errno = EOVERFLOW;
+			return NULL;
+		}
+		mc = nb_pool__alloc(p, NULL, 0);
+		if (unlikely(mc == NULL)) {
+			rte_errno = ENOBUFS;
+			return NULL;
+		}
+		rte_pktmbuf_attach(mc, m);
+		mc->pkt_len = m->pkt_len;
+		mc->nb_segs = 1;
+		return mc;
+	}
 	for (n = 0, seg = m; seg != NULL; seg = seg->next) {
 		if (unlikely(++n > RTE_MBUF_MAX_NB_SEGS)) {
 			rte_errno = EINVAL;
