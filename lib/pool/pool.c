@@ -288,7 +288,6 @@ nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts
 	p->priv_size = o.priv_size;
 	p->socket_id = socket;
 	p->mode = o.mode == NB_POOL_MODE_DEFAULT ? NB_POOL_MODE_FAST : o.mode;
-	p->min_avail = n;
 	if (strcmp(o.ops, "percore") == 0) {
 		p->backend = nb_percore_backend();
 	}
@@ -456,24 +455,16 @@ nb_pool_data_size(const struct nb_pool *p)
 
 /* ---- allocation ------------------------------------------------------- */
 
-/* Sample in_use into the peak and low-water marks (non-accounted pools). */
+/*
+ * Sample in_use into the peak (non-accounted pools; the low-water mark of
+ * avail is size - peak).
+ */
 static void
 pool_sample(struct nb_pool *p)
 {
 	unsigned int avail = RTE_MIN(rte_mempool_avail_count(p->mp), p->size);
-	uint32_t cur;
 
-	cur = __atomic_load_n(&p->peak_in_use, __ATOMIC_RELAXED);
-	while (p->size - avail > cur &&
-	       !__atomic_compare_exchange_n(&p->peak_in_use, &cur,
-					    p->size - avail, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-	}
-	cur = __atomic_load_n(&p->min_avail, __ATOMIC_RELAXED);
-	while (avail < cur &&
-	       !__atomic_compare_exchange_n(&p->min_avail, &cur, avail, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-	}
+	nb_pool_mark_max(&p->peak_in_use, (int64_t)(p->size - avail));
 }
 
 void
@@ -556,78 +547,48 @@ nb_pool_alloc_wait(struct nb_pool *p, uint64_t timeout_us)
 
 /* ---- statistics -------------------------------------------------------- */
 
-static void
-counters_add(struct nb_pool_counters *sum, const struct nb_pool_counters *c)
-{
-	sum->allocs += __atomic_load_n(&c->allocs, __ATOMIC_RELAXED);
-	sum->frees += __atomic_load_n(&c->frees, __ATOMIC_RELAXED);
-	sum->alloc_fails += __atomic_load_n(&c->alloc_fails, __ATOMIC_RELAXED);
-	sum->remote_frees += __atomic_load_n(&c->remote_frees, __ATOMIC_RELAXED);
-	sum->double_frees += __atomic_load_n(&c->double_frees, __ATOMIC_RELAXED);
-	sum->foreign_frees += __atomic_load_n(&c->foreign_frees, __ATOMIC_RELAXED);
-}
-
 int
 nb_pool_stats_get(struct nb_pool *p, struct nb_pool_stats *s)
 {
 	struct nb_pool_counters sum = { 0 };
-	unsigned int avail, in_use, peak, i;
+	unsigned int avail = 0, in_use, peak, i;
 
 	if (p == NULL || s == NULL) {
 		return -EINVAL;
 	}
-	memset(s, 0, sizeof(*s));
-	s->size = p->size;
-	avail = rte_mempool_avail_count(p->mp);
-	if (avail > p->size) {
-		avail = p->size;	/* a racing reader; never report nonsense */
+	/* Counters of nbkit's calls: allocations on DPDK's backends, double
+	 * frees nbkit's free caught on any backend. */
+	for (i = 0; i <= RTE_MAX_LCORE; i++) {
+		nb_pool_counters_add(&sum, &p->cnt[i]);
 	}
-	in_use = p->size - avail;
-
 	if (p->backend != NULL) {
 		struct nb_pool_backend_stats bs;
 
 		p->backend->stats(p->mp, &bs);
-		sum = bs.cnt;
-		/* Double frees nbkit's free calls caught before the driver. */
-		for (i = 0; i <= RTE_MAX_LCORE; i++) {
-			sum.double_frees += __atomic_load_n(&p->cnt[i].double_frees,
-							    __ATOMIC_RELAXED);
-		}
+		nb_pool_counters_add(&sum, &bs.cnt);
+		nb_pool_mark_max(&p->peak_in_use, RTE_MIN(bs.peak_out,
+							  (int64_t)p->size));
 		if (p->cfg.accounted) {
 			/* Exact: every get and put went through the driver. */
-			in_use = bs.out < 0 ? 0 : (unsigned int)bs.out;
-			avail = p->size - RTE_MIN(in_use, p->size);
-			peak = (unsigned int)RTE_MIN(bs.peak_out, (int64_t)p->size);
-		} else {
-			peak = (unsigned int)RTE_MIN(bs.peak_out, (int64_t)p->size);
+			bs.out = bs.out < 0 ? 0 : bs.out;
+			avail = p->size - (unsigned int)RTE_MIN(bs.out,
+							(int64_t)p->size);
 		}
-	} else {
-		for (i = 0; i <= RTE_MAX_LCORE; i++) {
-			counters_add(&sum, &p->cnt[i]);
-		}
-		peak = 0;
-	}
-	/* Sampled marks (exact ones in accounted mode come from the driver). */
-	if (in_use > peak) {
-		peak = in_use;
 	}
 	if (!p->cfg.accounted) {
-		uint32_t old = __atomic_load_n(&p->peak_in_use, __ATOMIC_RELAXED);
-
-		if (peak < old) {
-			peak = old;
-		}
-		__atomic_store_n(&p->peak_in_use, peak, __ATOMIC_RELAXED);
-		old = __atomic_load_n(&p->min_avail, __ATOMIC_RELAXED);
-		__atomic_store_n(&p->min_avail,
-				 RTE_MIN(old, p->size - peak), __ATOMIC_RELAXED);
+		/* Walks DPDK's caches: exact when the pool is quiet. */
+		avail = RTE_MIN(rte_mempool_avail_count(p->mp), p->size);
 	}
+	in_use = p->size - avail;
+	nb_pool_mark_max(&p->peak_in_use, (int64_t)in_use);
+	peak = (unsigned int)__atomic_load_n(&p->peak_in_use, __ATOMIC_RELAXED);
+
+	memset(s, 0, sizeof(*s));
+	s->size = p->size;
 	s->avail = avail;
 	s->in_use = in_use;
 	s->peak_in_use = peak;
-	s->min_avail = p->cfg.accounted ? p->size - peak :
-		       __atomic_load_n(&p->min_avail, __ATOMIC_RELAXED);
+	s->min_avail = p->size - peak;
 	s->allocs = sum.allocs;
 	s->frees = sum.frees;
 	s->alloc_fails = sum.alloc_fails;
@@ -650,7 +611,7 @@ nb_pool_stats_reset(struct nb_pool *p)
 	}
 	memset(p->cnt, 0, sizeof(p->cnt));
 	avail = RTE_MIN(rte_mempool_avail_count(p->mp), p->size);
-	__atomic_store_n(&p->peak_in_use, p->size - avail, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->min_avail, avail, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->peak_in_use, (int64_t)(p->size - avail),
+			 __ATOMIC_RELAXED);
 	return 0;
 }

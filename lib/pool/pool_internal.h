@@ -95,9 +95,9 @@ struct nb_pool {
 	uint32_t cache_size;		/* DPDK's cache (0 in accounted mode) */
 	int socket_id;
 	TAILQ_ENTRY(nb_pool) next;
-	/* Sampled marks (fast mode, DPDK backends). */
-	uint32_t peak_in_use;
-	uint32_t min_avail;
+	/* Sampled peak of in_use (fast mode, DPDK backends); the low-water
+	 * mark of avail is size - peak, from the same samples. */
+	int64_t peak_in_use;
 	/* Counters of nbkit calls (DPDK backends): per lcore + one shared. */
 	struct nb_pool_counters cnt[RTE_MAX_LCORE + 1];
 };
@@ -140,6 +140,20 @@ nb_pool_mark_max(int64_t *mark, int64_t v)
 	       !__atomic_compare_exchange_n(mark, &cur, v, true,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 	}
+}
+
+/* Add counters that other threads may be updating (relaxed reads). */
+static inline void
+nb_pool_counters_add(struct nb_pool_counters *sum,
+		     const struct nb_pool_counters *c)
+{
+	sum->allocs += __atomic_load_n(&c->allocs, __ATOMIC_RELAXED);
+	sum->frees += __atomic_load_n(&c->frees, __ATOMIC_RELAXED);
+	sum->alloc_fails += __atomic_load_n(&c->alloc_fails, __ATOMIC_RELAXED);
+	sum->remote_frees += __atomic_load_n(&c->remote_frees, __ATOMIC_RELAXED);
+	sum->double_frees += __atomic_load_n(&c->double_frees, __ATOMIC_RELAXED);
+	sum->foreign_frees += __atomic_load_n(&c->foreign_frees,
+					      __ATOMIC_RELAXED);
 }
 
 /* lib/pool's list of pools (for thread exit, telemetry, lookups). */

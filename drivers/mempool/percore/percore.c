@@ -215,6 +215,19 @@ pc_free(struct rte_mempool *mp)
 	mp->pool_data = NULL;
 }
 
+/*
+ * Count on the slot (its owner is the only writer) or, for a thread
+ * without a slot, on the shared anonymous counters (atomic).
+ */
+#define COUNT(pc, s, field, v) do {					\
+	if ((s) != NULL) {						\
+		(s)->cnt.field += (v);					\
+	} else {							\
+		__atomic_fetch_add(&(pc)->anon.field, (v),		\
+				   __ATOMIC_RELAXED);			\
+	}								\
+} while (0)
+
 /* Send objects back: to the hungry lcore's inbound ring, the rest shared. */
 static inline void
 route(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
@@ -228,13 +241,9 @@ route(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 
 		if (t != NULL && t->inbound != NULL) {
 			k = rte_ring_mp_enqueue_burst(t->inbound, objs, n, NULL);
-			if (!pc->cfg->accounted && k > 0) {
-				if (s != NULL) {
-					s->cnt.remote_frees += k;
-				} else {
-					__atomic_fetch_add(&pc->anon.remote_frees,
-							   k, __ATOMIC_RELAXED);
-				}
+			/* Accounted mode counts remote frees per buffer. */
+			if (!pc->accounted && k > 0) {
+				COUNT(pc, s, remote_frees, k);
 			}
 		}
 	}
@@ -246,12 +255,7 @@ route(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 		 * were not checked (fast mode) and a buffer was freed twice.
 		 * Drop them rather than corrupt a ring.
 		 */
-		if (s != NULL) {
-			s->cnt.double_frees += n - k;
-		} else {
-			__atomic_fetch_add(&pc->anon.double_frees, n - k,
-					   __ATOMIC_RELAXED);
-		}
+		COUNT(pc, s, double_frees, n - k);
 	}
 }
 
@@ -302,22 +306,6 @@ put_objs(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 		cache_flush(pc, s, id);
 	}
 }
-
-static inline void
-count_add(struct pc_pool *pc, struct pc_slot *s, uint64_t *slot_field,
-	  uint64_t *anon_field, uint64_t v)
-{
-	if (s != NULL) {
-		*slot_field += v;
-	} else {
-		RTE_SET_USED(pc);
-		__atomic_fetch_add(anon_field, v, __ATOMIC_RELAXED);
-	}
-}
-
-#define COUNT(pc, s, field, v) \
-	count_add((pc), (s), (s) != NULL ? &(s)->cnt.field : NULL, \
-		  &(pc)->anon.field, (v))
 
 static inline void
 out_add(struct pc_pool *pc, int64_t v)
@@ -464,7 +452,7 @@ fill(struct pc_pool *pc, struct pc_slot *s, unsigned int id, void **dst,
 		/* The pool has recovered: caches may keep buffers again. */
 		__atomic_store_n(&pc->starving, 0, __ATOMIC_RELAXED);
 	}
-	if (!pc->cfg->accounted) {
+	if (!pc->accounted) {
 		/*
 		 * Fast mode keeps no shared in-use counter (it would be an
 		 * atomic on every call): sample the peak here, at each refill,
@@ -628,17 +616,6 @@ RTE_MEMPOOL_REGISTER_OPS(ops_percore);
 /* ---- lib/pool's view ----------------------------------------------------- */
 
 static void
-counters_add(struct nb_pool_counters *sum, const struct nb_pool_counters *c)
-{
-	sum->allocs += __atomic_load_n(&c->allocs, __ATOMIC_RELAXED);
-	sum->frees += __atomic_load_n(&c->frees, __ATOMIC_RELAXED);
-	sum->alloc_fails += __atomic_load_n(&c->alloc_fails, __ATOMIC_RELAXED);
-	sum->remote_frees += __atomic_load_n(&c->remote_frees, __ATOMIC_RELAXED);
-	sum->double_frees += __atomic_load_n(&c->double_frees, __ATOMIC_RELAXED);
-	sum->foreign_frees += __atomic_load_n(&c->foreign_frees, __ATOMIC_RELAXED);
-}
-
-static void
 pc_stats(const struct rte_mempool *mp, struct nb_pool_backend_stats *bs)
 {
 	const struct pc_pool *pc = mp->pool_data;
@@ -650,10 +627,10 @@ pc_stats(const struct rte_mempool *mp, struct nb_pool_backend_stats *bs)
 			__atomic_load_n(&pc->slots[i], __ATOMIC_ACQUIRE);
 
 		if (s != NULL) {
-			counters_add(&bs->cnt, &s->cnt);
+			nb_pool_counters_add(&bs->cnt, &s->cnt);
 		}
 	}
-	counters_add(&bs->cnt, &pc->anon);
+	nb_pool_counters_add(&bs->cnt, &pc->anon);
 	if (pc->cfg->accounted) {
 		bs->out = __atomic_load_n(&pc->out, __ATOMIC_RELAXED);
 	} else {
