@@ -147,11 +147,44 @@ nb_buf_free_bulk(struct rte_mbuf **pkts, unsigned int n)
 /* ---- allocation ------------------------------------------------------------ */
 
 struct rte_mbuf *
+buf_alloc_segs(struct rte_mempool *mp, unsigned int n)
+{
+	const struct nb_mempool_priv *v;
+	struct rte_mbuf *segs[CHAIN_BATCH], *head = NULL, **tail = &head;
+	unsigned int k, i;
+	int rc;
+
+	if (mp == NULL) {
+		return NULL;
+	}
+	v = mp->private_data_size >= sizeof(*v) ?
+	    rte_mempool_get_priv(mp) : NULL;
+	if (v != NULL && v->magic != NB_POOL_MAGIC) {
+		v = NULL;
+	}
+	while (n > 0) {
+		k = RTE_MIN(n, CHAIN_BATCH);
+		rc = v != NULL ? nb_pool__alloc_bulk(v->pool, segs, k, NULL, 0) :
+				 rte_pktmbuf_alloc_bulk(mp, segs, k);
+		if (rc != 0) {
+			nb_buf__free_chain(head);
+			return NULL;
+		}
+		for (i = 0; i < k; i++) {
+			*tail = segs[i];
+			tail = &segs[i]->next;
+		}
+		n -= k;
+	}
+	return head;
+}
+
+struct rte_mbuf *
 nb_buf__alloc_chain(struct nb_pool *p, uint16_t headroom, uint32_t len)
 {
-	struct rte_mbuf *segs[CHAIN_BATCH], *head = NULL, *tail = NULL;
 	uint32_t room = rte_pktmbuf_data_room_size(nb_pool_mempool(p));
-	uint32_t left = len, nb_segs, got = 0;
+	uint32_t left = len, nb_segs;
+	struct rte_mbuf *head, *s;
 
 	if (headroom > room) {
 		rte_errno = EINVAL;
@@ -166,35 +199,21 @@ nb_buf__alloc_chain(struct nb_pool *p, uint16_t headroom, uint32_t len)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	while (got < nb_segs) {
-		unsigned int k = RTE_MIN(nb_segs - got, CHAIN_BATCH), i;
-
-		if (nb_pool__alloc_bulk(p, segs, k, NULL, 0) != 0) {
-			nb_buf_free(head);
-			rte_errno = ENOBUFS;
-			return NULL;
-		}
-		for (i = 0; i < k; i++) {
-			struct rte_mbuf *s = segs[i];
-			uint16_t off = got + i == 0 ? headroom : 0;
-			uint32_t take = RTE_MIN(left, room - off);
-
-			s->data_off = off;
-			s->data_len = (uint16_t)take;
-			left -= take;
-			if (head == NULL) {
-				head = s;
-				head->pkt_len = 0;
-				head->nb_segs = 0;
-			} else {
-				tail->next = s;
-			}
-			tail = s;
-			head->nb_segs++;
-			head->pkt_len += take;
-		}
-		got += k;
+	head = buf_alloc_segs(nb_pool_mempool(p), nb_segs);
+	if (head == NULL) {
+		rte_errno = ENOBUFS;
+		return NULL;
 	}
+	for (s = head; s != NULL; s = s->next) {
+		uint16_t off = s == head ? headroom : 0;
+		uint32_t take = RTE_MIN(left, room - off);
+
+		s->data_off = off;
+		s->data_len = (uint16_t)take;
+		left -= take;
+	}
+	head->pkt_len = len;
+	head->nb_segs = (uint16_t)nb_segs;
 	return head;
 }
 

@@ -29,9 +29,6 @@
 
 #include "buf_internal.h"
 
-/* Attach flags: a header's own, never copied from another segment. */
-#define BUF_ATTACH_FLAGS (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
-
 /*
  * Last segment of a packet, walking at most nb_segs segments. NULL when the
  * chain does not end where nb_segs says (a corrupted packet, or a loop):
@@ -50,33 +47,6 @@ chain_last(struct rte_mbuf *m)
 }
 
 /*
- * Copy the packet metadata of @src (offload flags, port, VLAN, hash,
- * packet type, dynamic fields) to @dst, as rte_pktmbuf_copy() does; @dst
- * keeps its own attach flags (indirect, external).
- */
-static void
-copy_meta(struct rte_mbuf *dst, const struct rte_mbuf *src)
-{
-	dst->ol_flags = (dst->ol_flags & BUF_ATTACH_FLAGS) |
-			(src->ol_flags & ~BUF_ATTACH_FLAGS);
-	__rte_pktmbuf_copy_hdr(dst, src);
-}
-
-/*
- * Would attaching one more clone to @seg's data overflow the data's
- * reference count (the direct owner's, or the external memory's)?
- */
-static bool
-attach_full(struct rte_mbuf *seg)
-{
-	if (RTE_MBUF_HAS_EXTBUF(seg)) {
-		return rte_mbuf_ext_refcnt_read(seg->shinfo) == UINT16_MAX;
-	}
-	/* For a direct segment this is the segment itself. */
-	return rte_mbuf_refcnt_read(rte_mbuf_from_indirect(seg)) == UINT16_MAX;
-}
-
-/*
  * A new segment of the pool @like came from (nbkit's allocation when it is
  * an nbkit pool, DPDK's otherwise), placed to hold @len bytes: the data
  * starts at @like's headroom when that leaves room for len, else as far
@@ -88,7 +58,6 @@ static int
 seg_alloc_like(const struct rte_mbuf *like, uint32_t len,
 	       struct rte_mbuf **out)
 {
-	struct nb_pool *np;
 	struct rte_mbuf *n;
 	uint16_t room;
 
@@ -99,8 +68,7 @@ seg_alloc_like(const struct rte_mbuf *like, uint32_t len,
 	if (len > room) {
 		return -ENOSPC;
 	}
-	np = nb_pool_of(like);
-	n = np != NULL ? nb_pool_alloc(np) : rte_pktmbuf_alloc(like->pool);
+	n = buf_alloc_segs(like->pool, 1);
 	if (n == NULL) {
 		return -ENOBUFS;
 	}
@@ -138,21 +106,14 @@ seg_cut(struct rte_mbuf *m, uint32_t len, uint32_t *k)
 static int
 rep_alloc(struct rte_mbuf *cut, struct rte_mbuf **rep)
 {
-	struct nb_pool *np;
-
 	*rep = NULL;
 	if (cut == NULL || rte_mbuf_refcnt_read(cut) <= 1) {
 		return 0;
 	}
-	if (attach_full(cut)) {
+	if ((buf_data_refcnt(cut) == UINT16_MAX)) {
 		return -EOVERFLOW;
 	}
-	np = nb_pool_of(cut);
-	if (np != NULL) {
-		*rep = nb_pool_alloc(np);
-	} else if (cut->pool != NULL) {
-		*rep = rte_pktmbuf_alloc(cut->pool);
-	}
+	*rep = buf_alloc_segs(cut->pool, 1);
 	return *rep != NULL ? 0 : -ENOBUFS;
 }
 
@@ -379,7 +340,7 @@ nb_buf_split(struct rte_mbuf *m, uint32_t off, struct nb_pool *p)
 			rte_errno = EINVAL;
 			return NULL;
 		}
-		if (attach_full(seg)) {
+		if ((buf_data_refcnt(seg) == UINT16_MAX)) {
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
@@ -397,7 +358,7 @@ nb_buf_split(struct rte_mbuf *m, uint32_t off, struct nb_pool *p)
 		/* m keeps `kept` segments, the rest the others and itself. */
 		rest_segs = (uint16_t)(m->nb_segs - kept + 1);
 	}
-	copy_meta(rest, m);
+	buf_copy_meta(rest, m);
 	rest->pkt_len = m->pkt_len - off;
 	rest->nb_segs = rest_segs;
 	m->pkt_len = off;
@@ -485,7 +446,7 @@ nb_buf_pullup(struct rte_mbuf **mp, uint32_t len)
 	ret = nb_buf_copy_out(m, 0, rte_pktmbuf_mtod(n, void *), len);
 	NB_ASSERT(ret == 0);
 	n->data_len = (uint16_t)len;
-	copy_meta(n, m);
+	buf_copy_meta(n, m);
 	pkt_len = m->pkt_len;
 	nb_segs = m->nb_segs;
 	/* len > m->data_len: the old first segment always goes. */
@@ -543,7 +504,7 @@ nb_buf_linearize(struct rte_mbuf **mp)
 	NB_ASSERT(ret == 0);
 	n->data_len = (uint16_t)m->pkt_len;
 	n->pkt_len = m->pkt_len;
-	copy_meta(n, m);
+	buf_copy_meta(n, m);
 	/* The old chain goes: one reference dropped per segment. */
 	for (s = m; s != NULL;) {
 		struct rte_mbuf *next = s->next;

@@ -19,9 +19,6 @@
 
 #include "buf_internal.h"
 
-/* Segments taken per allocation call when a write grows a packet. */
-#define GROW_BATCH 32u
-
 /*
  * Segment and offset inside it of byte @off, which must be inside the
  * packet; NULL when the chain is shorter than its pkt_len says.
@@ -45,9 +42,7 @@ int
 nb_buf_copy_out(const struct rte_mbuf *m, uint32_t off, void *dst,
 		uint32_t len)
 {
-	const struct rte_mbuf *s;
-	uint8_t *d = dst;
-	uint32_t soff;
+	const void *p;
 
 	(void)NB_BUF__DEBUG_USE(m);
 
@@ -58,33 +53,16 @@ nb_buf_copy_out(const struct rte_mbuf *m, uint32_t off, void *dst,
 	if (len == 0) {
 		return 0;
 	}
-	for (s = seg_at(m, off, &soff); len > 0; s = s->next, soff = 0) {
-		uint32_t c;
-
-		if (unlikely(s == NULL)) {
-			return -EINVAL;	/* chain shorter than pkt_len */
-		}
-		c = RTE_MIN(len, (uint32_t)s->data_len - soff);
-		memcpy(d, rte_pktmbuf_mtod_offset(s, const uint8_t *, soff), c);
-		d += c;
-		len -= c;
+	/* DPDK's reader copies across segments; it returns a pointer into
+	 * the packet instead when the bytes are in one segment. */
+	p = rte_pktmbuf_read(m, off, len, dst);
+	if (p == NULL) {
+		return -EINVAL;
+	}
+	if (p != dst) {
+		memcpy(dst, p, len);
 	}
 	return 0;
-}
-
-/*
- * Drop the reference to each segment of a chain built by grow_alloc()
- * (never linked to a packet).
- */
-static void
-grow_free(struct rte_mbuf *s)
-{
-	while (s != NULL) {
-		struct rte_mbuf *next = s->next;
-
-		buf_free_seg(s);
-		s = next;
-	}
 }
 
 /*
@@ -99,10 +77,9 @@ static int
 grow_alloc(const struct rte_mbuf *m, const struct rte_mbuf *last,
 	   uint32_t need, struct rte_mbuf **out, uint16_t *nb)
 {
-	struct rte_mbuf *segs[GROW_BATCH], *head = NULL, *tail = NULL;
-	struct nb_pool *np;
+	struct rte_mbuf *head, *s;
+	uint32_t room, left = need;
 	uint64_t count;
-	uint32_t room, got = 0, left = need;
 
 	room = last->pool != NULL ? rte_pktmbuf_data_room_size(last->pool) : 0;
 	if (room == 0) {
@@ -112,34 +89,16 @@ grow_alloc(const struct rte_mbuf *m, const struct rte_mbuf *last,
 	if (m->nb_segs + count > RTE_MBUF_MAX_NB_SEGS) {
 		return -EOVERFLOW;
 	}
-	np = nb_pool_of(last);
-	while (got < count) {
-		unsigned int k = (unsigned int)RTE_MIN(count - got,
-						       (uint64_t)GROW_BATCH);
-		unsigned int i;
-		int ret;
+	head = buf_alloc_segs(last->pool, (unsigned int)count);
+	if (head == NULL) {
+		return -ENOBUFS;
+	}
+	for (s = head; s != NULL; s = s->next) {
+		uint32_t take = RTE_MIN(left, (uint32_t)s->buf_len);
 
-		ret = np != NULL ? nb_pool_alloc_bulk(np, segs, k) :
-				   rte_pktmbuf_alloc_bulk(last->pool, segs, k);
-		if (ret != 0) {
-			grow_free(head);
-			return -ENOBUFS;
-		}
-		for (i = 0; i < k; i++) {
-			struct rte_mbuf *s = segs[i];
-			uint32_t take = RTE_MIN(left, (uint32_t)s->buf_len);
-
-			s->data_off = 0;
-			s->data_len = (uint16_t)take;
-			left -= take;
-			if (head == NULL) {
-				head = s;
-			} else {
-				tail->next = s;
-			}
-			tail = s;
-		}
-		got += k;
+		s->data_off = 0;
+		s->data_len = (uint16_t)take;
+		left -= take;
 	}
 	NB_ASSERT(left == 0);
 	*out = head;

@@ -30,6 +30,46 @@ bool buf_seg_shared(const struct rte_mbuf *seg);
  */
 unsigned int buf_free_seg(struct rte_mbuf *seg);
 
+/*
+ * Take @n fresh segments from @mp, all or nothing, linked in order through
+ * ->next: nbkit's allocation when @mp is an nbkit pool (ownership byte and
+ * call site recorded), DPDK's otherwise. Each has refcnt 1, data_len 0 and
+ * the pool's headroom. Returns the first (the caller owns the list; give it
+ * back with nb_buf__free_chain()), or NULL when the pool is short: nothing
+ * is taken then.
+ */
+struct rte_mbuf *buf_alloc_segs(struct rte_mempool *mp, unsigned int n);
+
+/*
+ * The counter that attaching a new header to @seg's data raises (what
+ * rte_pktmbuf_attach() increments): the external memory's, or the refcnt of
+ * the segment that owns the data (@seg itself when it is direct).
+ */
+static inline uint16_t
+buf_data_refcnt(const struct rte_mbuf *seg)
+{
+	if (RTE_MBUF_HAS_EXTBUF(seg)) {
+		return rte_mbuf_ext_refcnt_read(seg->shinfo);
+	}
+	/* rte_mbuf_from_indirect() of a direct segment is the segment. */
+	return rte_mbuf_refcnt_read(
+		rte_mbuf_from_indirect((struct rte_mbuf *)(uintptr_t)seg));
+}
+
+/*
+ * Copy the packet metadata of @src (offload flags, port, VLAN, hash,
+ * packet type, dynamic fields) to @dst, as rte_pktmbuf_copy() does; @dst
+ * keeps its own attach flags (indirect, external).
+ */
+static inline void
+buf_copy_meta(struct rte_mbuf *dst, const struct rte_mbuf *src)
+{
+	const uint64_t attach = RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+
+	dst->ol_flags = (dst->ol_flags & attach) | (src->ol_flags & ~attach);
+	__rte_pktmbuf_copy_hdr(dst, src);
+}
+
 /* Last segment of a chain. */
 static inline struct rte_mbuf *
 buf_last(struct rte_mbuf *m)

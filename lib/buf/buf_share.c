@@ -25,9 +25,6 @@
 
 #include "buf_internal.h"
 
-/* Buffers taken from a pool per bulk request (the array is on the stack). */
-#define ALLOC_CHUNK 32u
-
 /* External memory: bytes per header (one segment holds at most 64 KiB - 1). */
 #define EXT_WINDOW UINT16_MAX
 
@@ -96,23 +93,6 @@ buf_seg_shared(const struct rte_mbuf *seg)
 	return false;
 }
 
-/*
- * The counter that attaching a new header to @seg's data raises (what
- * rte_pktmbuf_attach() increments): the external memory's, or the refcnt
- * of the segment that owns the data.
- */
-static uint16_t
-data_refcnt(const struct rte_mbuf *seg)
-{
-	if (RTE_MBUF_HAS_EXTBUF(seg)) {
-		return rte_mbuf_ext_refcnt_read(seg->shinfo);
-	}
-	if (RTE_MBUF_CLONED(seg)) {
-		return rte_mbuf_refcnt_read(seg_direct(seg));
-	}
-	return rte_mbuf_refcnt_read(seg);
-}
-
 /* Does the segment at byte @pos of the packet hold a byte of [off, end)? */
 static inline bool
 seg_in_range(const struct rte_mbuf *seg, uint64_t pos, uint64_t off,
@@ -121,54 +101,7 @@ seg_in_range(const struct rte_mbuf *seg, uint64_t pos, uint64_t off,
 	return seg->data_len > 0 && pos < end && pos + seg->data_len > off;
 }
 
-/*
- * Give back a list of segments linked through ->next (fresh buffers, or
- * clone headers): one reference each. NULL is a no-op.
- */
-static void
-free_list(struct rte_mbuf *m)
-{
-	struct rte_mbuf *next;
-
-	while (m != NULL) {
-		next = m->next;
-		m->next = NULL;
-		buf_free_seg(m);
-		m = next;
-	}
-}
-
-/*
- * Take @n fresh buffers from @p, all or nothing, linked through ->next in
- * order (each an nbkit allocation: refcnt 1, data_len 0, the pool's
- * headroom, ownership byte set). Returns the first, or NULL when the pool
- * is short (whatever was taken went back). The caller owns the list.
- */
-static struct rte_mbuf *
-alloc_list(struct nb_pool *p, unsigned int n)
-{
-	struct rte_mbuf *tmp[ALLOC_CHUNK];
-	struct rte_mbuf *head = NULL;
-	struct rte_mbuf **tail = &head;
-	unsigned int i, k;
-
-	while (n > 0) {
-		k = RTE_MIN(n, ALLOC_CHUNK);
-		if (nb_pool_alloc_bulk(p, tmp, k) != 0) {
-			free_list(head);
-			return NULL;
-		}
-		for (i = 0; i < k; i++) {
-			*tail = tmp[i];
-			tail = &tmp[i]->next;
-		}
-		n -= k;
-	}
-	*tail = NULL;
-	return head;
-}
-
-/* Unlink and return the first buffer of a list made by alloc_list(). */
+/* Unlink and return the first buffer of a list made by buf_alloc_segs(). */
 static inline struct rte_mbuf *
 take(struct rte_mbuf **list)
 {
@@ -179,19 +112,6 @@ take(struct rte_mbuf **list)
 		m->next = NULL;
 	}
 	return m;
-}
-
-/*
- * The packet metadata DPDK's rte_pktmbuf_copy() gives a copy: offload flags
- * without the indirect/external bits, then port, VLAN tags, tx_offload,
- * hash, packet type and the dynamic fields (timestamp...).
- */
-static inline void
-copy_meta(struct rte_mbuf *dst, const struct rte_mbuf *src)
-{
-	dst->ol_flags = src->ol_flags &
-			~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
-	__rte_pktmbuf_copy_hdr(dst, src);
 }
 
 /*
@@ -222,7 +142,7 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 	}
 	/* One segment, the common case: one allocation, one pass. */
 	if (likely(m->next == NULL)) {
-		if (unlikely(data_refcnt(m) == UINT16_MAX)) {
+		if (unlikely(buf_data_refcnt(m) == UINT16_MAX)) {
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
@@ -241,12 +161,12 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 			rte_errno = EINVAL;
 			return NULL;
 		}
-		if (unlikely(data_refcnt(seg) == UINT16_MAX)) {
+		if (unlikely(buf_data_refcnt(seg) == UINT16_MAX)) {
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
 	}
-	hdrs = alloc_list(p, n);
+	hdrs = buf_alloc_segs(nb_pool_mempool(p), n);
 	if (unlikely(hdrs == NULL)) {
 		rte_errno = ENOBUFS;
 		return NULL;
@@ -255,9 +175,9 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 	tail = &mc;
 	for (seg = m; seg != NULL; seg = seg->next) {
 		/* Checked above, but two segments may have one data owner. */
-		if (unlikely(data_refcnt(seg) == UINT16_MAX)) {
-			free_list(mc);		/* attached: drops their refs */
-			free_list(hdrs);
+		if (unlikely(buf_data_refcnt(seg) == UINT16_MAX)) {
+			nb_buf__free_chain(mc);		/* attached: drops their refs */
+			nb_buf__free_chain(hdrs);
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
@@ -400,7 +320,7 @@ nb_buf_attach_ext(struct nb_pool *hdr_pool, void *va, rte_iova_t iova,
 		r->next = recs;
 		recs = r;
 	}
-	hdrs = alloc_list(hdr_pool, n);
+	hdrs = buf_alloc_segs(nb_pool_mempool(hdr_pool), n);
 	if (unlikely(hdrs == NULL)) {
 		ext_put_list(mp, recs);
 		rte_errno = ENOBUFS;
@@ -499,7 +419,7 @@ copy_seg(struct rte_mbuf **spare, const struct rte_mbuf *seg,
 			   rte_pktmbuf_mtod_offset(seg, const char *, done), c);
 		d->data_len = (uint16_t)c;
 		d->pkt_len = c;
-		copy_meta(d, seg);
+		buf_copy_meta(d, seg);
 		done += c;
 		if (prev == NULL) {
 			first = d;
@@ -592,12 +512,12 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 		    rte_mbuf_refcnt_read(seg) <= 1) {
 			continue;
 		}
-		if (data_refcnt(seg) == UINT16_MAX) {
+		if (buf_data_refcnt(seg) == UINT16_MAX) {
 			return -EOVERFLOW;
 		}
 		nbuf++;
 	}
-	spare = alloc_list(p, nbuf);
+	spare = buf_alloc_segs(nb_pool_mempool(p), nbuf);
 	if (spare == NULL) {
 		return -ENOBUFS;
 	}
@@ -648,7 +568,7 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 		prev = dl;
 	}
 	(*m)->nb_segs = (uint16_t)nb_segs;
-	free_list(spare);
+	nb_buf__free_chain(spare);
 	return 0;
 }
 
@@ -693,7 +613,7 @@ nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	mc = alloc_list(p, (unsigned int)n);
+	mc = buf_alloc_segs(nb_pool_mempool(p), (unsigned int)n);
 	if (unlikely(mc == NULL)) {
 		rte_errno = ENOBUFS;
 		return NULL;
@@ -735,12 +655,12 @@ nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
 	}
 	if (unlikely(left > 0)) {
 		/* The source chain is shorter than its pkt_len says. */
-		free_list(mc);
+		nb_buf__free_chain(mc);
 		rte_errno = EINVAL;
 		return NULL;
 	}
 	mc->pkt_len = len;
 	mc->nb_segs = nseg;
-	copy_meta(mc, m);
+	buf_copy_meta(mc, m);
 	return mc;
 }
