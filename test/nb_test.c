@@ -3,6 +3,7 @@
  * CUnit helpers of nbkit's tests (see nb_test.h).
  */
 #include <errno.h>
+#include <sched.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 
 #include <CUnit/Basic.h>
 #include <rte_common.h>
+#include <rte_lcore.h>
 #include <rte_log.h>
 
 #include "nb_test.h"
@@ -478,4 +480,47 @@ nb_test_env_init(void)
 
 	nb_test_env_opts(&o);
 	return nb_env_init(&o);
+}
+
+/* "0-1" when this process may run on CPUs 0 and 1, else the first two. */
+static const char *
+two_cores(char *buf, size_t len)
+{
+	int c, found[2], nb = 0;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+		return NULL;
+	}
+	for (c = 0; c < CPU_SETSIZE && c < RTE_MAX_LCORE && nb < 2; c++) {
+		if (CPU_ISSET(c, &set)) {
+			found[nb++] = c;
+		}
+	}
+	if (nb == 0) {
+		return NULL;
+	}
+	if (nb == 1) {
+		snprintf(buf, len, "%d", found[0]);
+	} else {
+		snprintf(buf, len, "%d,%d", found[0], found[1]);
+	}
+	return buf;
+}
+
+int
+nb_test_env_init_two_lcores(unsigned int *worker)
+{
+	struct nb_env_opts o;
+	char cores[32];
+	int ret;
+
+	nb_test_env_opts(&o);
+	o.core_list = two_cores(cores, sizeof(cores));
+	ret = nb_env_init(&o);
+	if (ret == 0 && worker != NULL) {
+		*worker = rte_get_next_lcore(-1, 1, 0);
+	}
+	return ret;
 }

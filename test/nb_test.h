@@ -214,6 +214,18 @@ void nb_test_env_opts(struct nb_env_opts *o);
  */
 int nb_test_env_init(void);
 
+/**
+ * nb_env_init() with nb_test_env_opts() on two lcores: "0-1" when this
+ * process may run on CPUs 0 and 1, else the first two it may run on (one
+ * when it has only one).
+ *
+ * @param worker
+ *   Set to the second lcore's id, or RTE_MAX_LCORE when there is only one.
+ * @return
+ *   As nb_env_init().
+ */
+int nb_test_env_init_two_lcores(unsigned int *worker);
+
 #ifdef __cplusplus
 }
 #endif

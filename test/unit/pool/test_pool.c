@@ -2965,54 +2965,18 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-/* "0-1" when this process may run on CPUs 0 and 1, else the first two. */
-static const char *
-pick_cores(char *buf, size_t len)
-{
-	int c, found[2], nb = 0;
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
-		return NULL;
-	}
-	if (CPU_ISSET(0, &set) && CPU_ISSET(1, &set)) {
-		snprintf(buf, len, "0-1");
-		return buf;
-	}
-	for (c = 0; c < CPU_SETSIZE && c < RTE_MAX_LCORE && nb < 2; c++) {
-		if (CPU_ISSET(c, &set)) {
-			found[nb++] = c;
-		}
-	}
-	if (nb == 0) {
-		return NULL;
-	}
-	if (nb == 1) {
-		snprintf(buf, len, "%d", found[0]);
-	} else {
-		snprintf(buf, len, "%d,%d", found[0], found[1]);
-	}
-	return buf;
-}
-
 int
 main(int argc, char **argv)
 {
-	struct nb_env_opts o;
-	char cores[32];
 	int ret;
 
 	preinit_check();
-	nb_test_env_opts(&o);
-	o.core_list = pick_cores(cores, sizeof(cores));
-	ret = nb_env_init(&o);
+	ret = nb_test_env_init_two_lcores(&g_worker);
 	if (ret != 0) {
 		fprintf(stderr, "test_pool: nb_env_init: %s\n",
 			strerror(-ret));
 		return NB_TEST_EXIT_ERROR;
 	}
-	g_worker = rte_get_next_lcore(-1, 1, 0);
 	g_have_worker = g_worker < RTE_MAX_LCORE;
 	if (!g_have_worker) {
 		printf("test_pool: one lcore: cross-lcore cases are skipped\n");
