@@ -1208,6 +1208,116 @@ test_dma_foreign_addr(void)
 	nb_test_in_child(dma_foreign_addr_body);
 }
 
+/* lib/env's memzone fallback of nb_dma_zmalloc() (env_internal.h). */
+void *env_dma_zmalloc_memzone(size_t size, size_t align, int socket_id);
+
+static void
+count_zone(const struct rte_memzone *mz, void *arg)
+{
+	RTE_SET_USED(mz);
+	(*(unsigned int *)arg)++;
+}
+
+static unsigned int
+zones(void)
+{
+	unsigned int n = 0;
+
+	rte_memzone_walk(count_zone, &n);
+	return n;
+}
+
+/* Is [va, va + len) IOVA-contiguous, checked every 4 KiB and at the end? */
+static bool
+iova_contiguous(const char *va, size_t len)
+{
+	rte_iova_t base = nb_dma_iova(va);
+	size_t off;
+
+	for (off = 0; off < len; off += 4 * KIB) {
+		if (nb_dma_iova(va + off) != base + off) {
+			return false;
+		}
+	}
+	return nb_dma_iova(va + len - 1) == base + len - 1;
+}
+
+/*
+ * The memzone fallback (taken when an rte_malloc block is not
+ * IOVA-contiguous) must give zeroed, aligned, contiguous memory that
+ * nb_dma_free() returns as a memzone, not with rte_free().
+ */
+static void
+dma_memzone_body(void)
+{
+	const size_t len = 3 * 4096 + 100;
+	unsigned int before, i;
+	uint8_t *p;
+
+	if (!NB_TEST_ASSERT_INT_EQ(nb_test_env_init(), 0)) {
+		return;
+	}
+	before = zones();
+	p = env_dma_zmalloc_memzone(len, 256, SOCKET_ID_ANY);
+	CU_ASSERT_FATAL(p != NULL);
+	NB_TEST_ASSERT_INT_EQ(zones(), before + 1);
+	CU_ASSERT(((uintptr_t)p & 255) == 0);
+	for (i = 0; i < len && p[i] == 0; i++) {
+	}
+	NB_TEST_ASSERT_INT_EQ(i, len);
+	CU_ASSERT(iova_contiguous((const char *)p, len));
+	nb_dma_free(p);
+	NB_TEST_ASSERT_INT_EQ(zones(), before);
+	NB_TEST_ASSERT_INT_EQ(nb_env_fini(), 0);
+}
+
+static void
+test_dma_memzone(void)
+{
+	nb_test_in_child(dma_memzone_body);
+}
+
+/*
+ * IOVA as PA (what a PCI device may force): a block of several hugepages
+ * is either IOVA-contiguous or refused with ENOMEM, never handed out
+ * scattered. Needs root, hugepages and physical addresses.
+ */
+static void
+dma_iova_pa_body(void)
+{
+	static const char *const extra[] = { "--iova-mode=pa" };
+	const size_t len = 6u << 20;
+	struct nb_env_opts o;
+	void *p;
+
+	nb_test_env_opts(&o);
+	o.huge = NB_ENV_HUGE_ON;
+	o.extra_args = extra;
+	o.nb_extra_args = 1;
+	if (nb_test_no_huge() || nb_env_init(&o) != 0 ||
+	    rte_eal_iova_mode() != RTE_IOVA_PA) {
+		printf("  (IOVA as PA not available here: case skipped)\n");
+		if (nb_env_is_initialized()) {
+			nb_env_fini();
+		}
+		return;
+	}
+	p = nb_dma_zmalloc(len, 0, SOCKET_ID_ANY);
+	if (p == NULL) {
+		NB_TEST_ASSERT_INT_EQ(rte_errno, ENOMEM);
+	} else {
+		CU_ASSERT(iova_contiguous(p, len));
+		nb_dma_free(p);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_env_fini(), 0);
+}
+
+static void
+test_dma_iova_pa(void)
+{
+	nb_test_in_child(dma_iova_pa_body);
+}
+
 #define MANY_ALLOCS 1000
 
 static void
@@ -1336,6 +1446,8 @@ static const CU_TestInfo tests[] = {
 	{ "dma_sockets", test_dma_sockets },
 	{ "dma_bad_args", test_dma_bad_args },
 	{ "dma_foreign_addr", test_dma_foreign_addr },
+	{ "dma_memzone", test_dma_memzone },
+	{ "dma_iova_pa", test_dma_iova_pa },
 	{ "dma_many", test_dma_many },
 	{ "dma_pthread", test_dma_pthread },
 	CU_TEST_INFO_NULL,
