@@ -524,21 +524,21 @@ nb_buf_linearize(struct rte_mbuf **mp)
 struct rte_mbuf *
 nb_buf_seek(const struct rte_mbuf *m, uint32_t off, uint32_t *seg_off)
 {
+	struct rte_mbuf *seg;
+	uint32_t soff;
+
 	(void)NB_BUF__DEBUG_USE(m);
 	if (m == NULL || off >= m->pkt_len) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	while (off >= m->data_len) {
-		off -= m->data_len;
-		m = m->next;
-		if (m == NULL) {
-			rte_errno = EINVAL;	/* chain shorter than pkt_len */
-			return NULL;
-		}
+	seg = buf_seg_at(m, off, &soff);
+	if (seg == NULL) {
+		rte_errno = EINVAL;	/* chain shorter than pkt_len */
+		return NULL;
 	}
 	if (seg_off != NULL) {
-		*seg_off = off;
+		*seg_off = soff;
 	}
-	return (struct rte_mbuf *)(uintptr_t)m;
+	return seg;
 }

@@ -20,21 +20,6 @@
 #include "buf_internal.h"
 
 /*
- * Segment and offset inside it of byte @off, which must be inside the
- * packet; NULL when the chain is shorter than its pkt_len says.
- */
-static inline const struct rte_mbuf *
-seg_at(const struct rte_mbuf *m, uint32_t off, uint32_t *soff)
-{
-	while (m != NULL && off >= m->data_len) {
-		off -= m->data_len;
-		m = m->next;
-	}
-	*soff = off;
-	return m;
-}
-
-/*
  * Copy out of a packet: the caller owns @dst; the packet is not changed.
  * Fails (-EINVAL) on a NULL packet or buffer, or a range past the end.
  */
@@ -136,7 +121,7 @@ nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
 	grow = len - over;
 	/* 1. Every segment to be written must be private. */
 	left = over;
-	s = over > 0 ? (struct rte_mbuf *)(uintptr_t)seg_at(m, off, &soff) :
+	s = over > 0 ? buf_seg_at(m, off, &soff) :
 		       NULL;
 	for (; left > 0; s = s->next, soff = 0) {
 		uint32_t c;
@@ -169,7 +154,7 @@ nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
 	}
 	/* 3. Nothing can fail from here on: write. */
 	left = over;
-	s = over > 0 ? (struct rte_mbuf *)(uintptr_t)seg_at(m, off, &soff) :
+	s = over > 0 ? buf_seg_at(m, off, &soff) :
 		       NULL;
 	for (; left > 0; s = s->next, soff = 0) {
 		uint32_t c = RTE_MIN(left, (uint32_t)s->data_len - soff);
@@ -208,7 +193,7 @@ nb_buf_get_u8(const struct rte_mbuf *m, uint32_t off)
 	if (m == NULL || off >= m->pkt_len) {
 		return -EINVAL;
 	}
-	s = seg_at(m, off, &soff);
+	s = buf_seg_at(m, off, &soff);
 	if (unlikely(s == NULL)) {
 		return -EINVAL;
 	}
@@ -230,7 +215,7 @@ nb_buf_put_u8(struct rte_mbuf *m, uint32_t off, uint8_t v)
 	if (m == NULL || off >= m->pkt_len) {
 		return -EINVAL;
 	}
-	s = (struct rte_mbuf *)(uintptr_t)seg_at(m, off, &soff);
+	s = buf_seg_at(m, off, &soff);
 	if (unlikely(s == NULL)) {
 		return -EINVAL;
 	}
@@ -263,7 +248,7 @@ nb_buf_memcmp(const struct rte_mbuf *m, uint32_t off, const void *s,
 	if (len == 0) {
 		return 0;
 	}
-	for (seg = seg_at(m, off, &soff); done < len;
+	for (seg = buf_seg_at(m, off, &soff); done < len;
 	     seg = seg->next, soff = 0) {
 		const uint8_t *d;
 		uint32_t c, i;
@@ -339,7 +324,7 @@ nb_buf_memfind(const struct rte_mbuf *m, const void *s, uint32_t len,
 		end = INT32_MAX;
 	}
 	pos = start;
-	seg = seg_at(m, pos, &soff);
+	seg = buf_seg_at(m, pos, &soff);
 	while (pos <= end) {
 		const uint8_t *d, *hit;
 		uint32_t n;

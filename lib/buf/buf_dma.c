@@ -36,9 +36,7 @@ nb_buf_iova(const struct rte_mbuf *m, uint32_t off)
 	if (unlikely(m == NULL || off >= m->pkt_len)) {
 		return RTE_BAD_IOVA;
 	}
-	for (seg = m; seg != NULL && off >= seg->data_len; seg = seg->next) {
-		off -= seg->data_len;
-	}
+	seg = buf_seg_at(m, off, &off);
 	if (unlikely(seg == NULL)) {
 		return RTE_BAD_IOVA;	/* chain shorter than pkt_len */
 	}

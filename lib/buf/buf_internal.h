@@ -70,6 +70,22 @@ buf_copy_meta(struct rte_mbuf *dst, const struct rte_mbuf *src)
 	__rte_pktmbuf_copy_hdr(dst, src);
 }
 
+/*
+ * Segment holding byte @off of a packet (off < pkt_len), with in *soff the
+ * byte's offset inside it; NULL when the chain is shorter than its pkt_len
+ * says.
+ */
+static inline struct rte_mbuf *
+buf_seg_at(const struct rte_mbuf *m, uint32_t off, uint32_t *soff)
+{
+	while (m != NULL && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	*soff = off;
+	return (struct rte_mbuf *)(uintptr_t)m;
+}
+
 /* Last segment of a chain. */
 static inline struct rte_mbuf *
 buf_last(struct rte_mbuf *m)

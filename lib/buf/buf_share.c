@@ -620,12 +620,7 @@ nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
 	}
 
 	/* The segment holding byte off. */
-	seg = m;
-	soff = off;
-	while (seg != NULL && soff >= seg->data_len) {
-		soff -= seg->data_len;
-		seg = seg->next;
-	}
+	seg = buf_seg_at(m, off, &soff);
 	left = len;
 	nseg = 0;
 	for (d = mc; d != NULL; d = d->next) {
