@@ -215,19 +215,6 @@ pc_free(struct rte_mempool *mp)
 	mp->pool_data = NULL;
 }
 
-/*
- * Count on the slot (its owner is the only writer) or, for a thread
- * without a slot, on the shared anonymous counters (atomic).
- */
-#define COUNT(pc, s, field, v) do {					\
-	if ((s) != NULL) {						\
-		(s)->cnt.field += (v);					\
-	} else {							\
-		__atomic_fetch_add(&(pc)->anon.field, (v),		\
-				   __ATOMIC_RELAXED);			\
-	}								\
-} while (0)
-
 /* Send objects back: to the hungry lcore's inbound ring, the rest shared. */
 static inline void
 route(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
@@ -241,9 +228,13 @@ route(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 
 		if (t != NULL && t->inbound != NULL) {
 			k = rte_ring_mp_enqueue_burst(t->inbound, objs, n, NULL);
-			/* Accounted mode counts remote frees per buffer. */
-			if (!pc->accounted && k > 0) {
-				COUNT(pc, s, remote_frees, k);
+			if (!pc->cfg->accounted && k > 0) {
+				if (s != NULL) {
+					s->cnt.remote_frees += k;
+				} else {
+					__atomic_fetch_add(&pc->anon.remote_frees,
+							   k, __ATOMIC_RELAXED);
+				}
 			}
 		}
 	}
@@ -255,7 +246,12 @@ route(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 		 * were not checked (fast mode) and a buffer was freed twice.
 		 * Drop them rather than corrupt a ring.
 		 */
-		COUNT(pc, s, double_frees, n - k);
+		if (s != NULL) {
+			s->cnt.double_frees += n - k;
+		} else {
+			__atomic_fetch_add(&pc->anon.double_frees, n - k,
+					   __ATOMIC_RELAXED);
+		}
 	}
 }
 
@@ -306,6 +302,22 @@ put_objs(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 		cache_flush(pc, s, id);
 	}
 }
+
+static inline void
+count_add(struct pc_pool *pc, struct pc_slot *s, uint64_t *slot_field,
+	  uint64_t *anon_field, uint64_t v)
+{
+	if (s != NULL) {
+		*slot_field += v;
+	} else {
+		RTE_SET_USED(pc);
+		__atomic_fetch_add(anon_field, v, __ATOMIC_RELAXED);
+	}
+}
+
+#define COUNT(pc, s, field, v) \
+	count_add((pc), (s), (s) != NULL ? &(s)->cnt.field : NULL, \
+		  &(pc)->anon.field, (v))
 
 static inline void
 out_add(struct pc_pool *pc, int64_t v)
@@ -452,7 +464,7 @@ fill(struct pc_pool *pc, struct pc_slot *s, unsigned int id, void **dst,
 		/* The pool has recovered: caches may keep buffers again. */
 		__atomic_store_n(&pc->starving, 0, __ATOMIC_RELAXED);
 	}
-	if (!pc->accounted) {
+	if (!pc->cfg->accounted) {
 		/*
 		 * Fast mode keeps no shared in-use counter (it would be an
 		 * atomic on every call): sample the peak here, at each refill,
