@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ethdev port driver: every DPDK poll-mode driver behind nb_port.
+ *
+ * A spec is the name of an ethdev port EAL already probed (adopted), a vdev
+ * string ("net_tap0,iface=x": hot-plugged with rte_dev_probe() and removed
+ * again at close) or a PCI address (probed only because it is named). The
+ * port is claimed with ethdev's ownership API, so a second open of the same
+ * device, by nbkit or by another component that owns it, is refused
+ * (EBUSY). The fast path calls rte_eth_rx_burst()/rte_eth_tx_burst()
+ * directly (NB_PORT_OPS_F_ETHDEV).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_pci.h>
+#include <rte_string_fns.h>
+
+#include "nb_internal.h"
+#include "nb_port.h"
+#include "nb_port_driver.h"
+
+NB_LOG_REGISTER(net_ethdev);
+
+#define ETH_LOG(level, ...) NB_LOG(net_ethdev, level, __VA_ARGS__)
+
+struct eth_port {
+	uint16_t port_id;
+	bool hotplugged;	/* we probed it: rte_dev_remove() at close */
+	bool owned;		/* we hold ethdev ownership */
+	bool configured;
+	uint64_t owner_id;
+	uint16_t nb_rxq, nb_txq, nb_rxd, nb_txd;
+	uint64_t rx_offloads, tx_offloads;
+	char name[RTE_ETH_NAME_MAX_LEN];
+};
+
+static struct eth_port *
+ep_of(struct nb_port *p)
+{
+	return nb_port_drv_priv(p);
+}
+
+static int
+eth_claim(struct eth_port *ep, const char *spec)
+{
+	struct rte_eth_dev_owner owner;
+	int ret;
+
+	ret = rte_eth_dev_owner_get(ep->port_id, &owner);
+	if (ret == 0 && owner.id != RTE_ETH_DEV_NO_OWNER) {
+		ETH_LOG(ERR, "port %s: device busy (owned by '%s')", spec,
+			owner.name);
+		return -EBUSY;
+	}
+	ret = rte_eth_dev_owner_new(&ep->owner_id);
+	if (ret < 0) {
+		ETH_LOG(ERR, "port %s: no ethdev owner id: %s", spec, strerror(-ret));
+		return ret;
+	}
+	memset(&owner, 0, sizeof(owner));
+	owner.id = ep->owner_id;
+	snprintf(owner.name, sizeof(owner.name), "nbkit");
+	ret = rte_eth_dev_owner_set(ep->port_id, &owner);
+	if (ret < 0) {
+		ETH_LOG(ERR, "port %s: device busy (cannot own it: %s)", spec,
+			strerror(-ret));
+		rte_eth_dev_owner_delete(ep->owner_id);
+		return -EBUSY;
+	}
+	ep->owned = true;
+	return 0;
+}
+
+static int
+eth_open(struct nb_port *p, const char *spec)
+{
+	struct rte_pci_addr pci;
+	struct eth_port *ep;
+	const char *comma = strchr(spec, ',');
+	size_t nlen = comma != NULL ? (size_t)(comma - spec) : strlen(spec);
+	uint16_t pid;
+	int ret;
+
+	if (nlen == 0 || nlen >= RTE_ETH_NAME_MAX_LEN) {
+		ETH_LOG(ERR, "port %s: bad device name", spec);
+		return -EINVAL;
+	}
+	ep = calloc(1, sizeof(*ep));
+	if (ep == NULL) {
+		return -ENOMEM;
+	}
+	memcpy(ep->name, spec, nlen);
+	nb_port_drv_set_priv(p, ep);
+	if (rte_eth_dev_get_port_by_name(ep->name, &pid) == 0) {
+		if (comma != NULL) {
+			ETH_LOG(ERR, "port %s: device busy (%s exists already; open it "
+				"by its name alone)", spec, ep->name);
+			ret = -EBUSY;
+			goto fail;
+		}
+	} else {
+		bool is_pci = rte_pci_addr_parse(ep->name, &pci) == 0;
+
+		ret = rte_dev_probe(spec);
+		if (ret < 0) {
+			/*
+			 * Say what is wrong: EAL could not parse the name (no
+			 * driver or bus knows it), or the driver refused it.
+			 */
+			if (ret == -EFAULT) {
+				ETH_LOG(ERR, "port %s: unknown driver or device %s", spec,
+					ep->name);
+				ret = -ENODEV;
+			} else if (ret == -EEXIST || ret == -EBUSY) {
+				ETH_LOG(ERR, "port %s: device busy (%s)", spec,
+					strerror(-ret));
+				ret = -EBUSY;
+			} else if (ret == -ENOMEM) {
+				ETH_LOG(ERR, "port %s: no memory to probe it", spec);
+			} else {
+				ETH_LOG(ERR, "port %s: the %s driver refused it (%s): %s",
+					spec, is_pci ? "PCI" : "vdev",
+					strerror(-ret), comma != NULL ?
+					"bad argument" : "see the EAL lines above");
+				ret = comma != NULL ? -EINVAL : -ENODEV;
+			}
+			goto fail;
+		}
+		ep->hotplugged = true;
+		if (rte_eth_dev_get_port_by_name(ep->name, &pid) != 0) {
+			ETH_LOG(ERR, "port %s: probed, but no ethdev port is named %s",
+				spec, ep->name);
+			ret = -ENODEV;
+			goto fail;
+		}
+	}
+	ep->port_id = pid;
+	nb_port_drv_set_ethdev(p, pid);
+	ret = eth_claim(ep, spec);
+	if (ret < 0) {
+		goto fail;
+	}
+	return 0;
+fail:
+	if (ep->hotplugged) {
+		struct rte_eth_dev_info di;
+
+		if (rte_eth_dev_get_port_by_name(ep->name, &pid) == 0 &&
+		    rte_eth_dev_info_get(pid, &di) == 0 && di.device != NULL) {
+			rte_dev_remove(di.device);
+		}
+	}
+	nb_port_drv_set_priv(p, NULL);
+	free(ep);
+	return ret;
+}
+
+static int
+eth_info(struct nb_port *p, struct nb_port_info *info)
+{
+	struct eth_port *ep = ep_of(p);
+	struct rte_eth_dev_info di;
+	uint16_t mtu = 0;
+	int ret;
+
+	ret = rte_eth_dev_info_get(ep->port_id, &di);
+	if (ret < 0) {
+		return ret;
+	}
+	rte_strlcpy(info->name, ep->name, sizeof(info->name));
+	info->driver = "ethdev";
+	info->pmd = di.driver_name;
+	info->port_id = ep->port_id;
+	info->nb_rx_queues = ep->nb_rxq;
+	info->nb_tx_queues = ep->nb_txq;
+	info->max_rx_queues = RTE_MIN(di.max_rx_queues, (uint16_t)NB_PORT_MAX_QUEUES);
+	info->max_tx_queues = RTE_MIN(di.max_tx_queues, (uint16_t)NB_PORT_MAX_QUEUES);
+	info->nb_rx_desc = ep->nb_rxd;
+	info->nb_tx_desc = ep->nb_txd;
+	info->rx_offload_capa = di.rx_offload_capa;
+	info->tx_offload_capa = di.tx_offload_capa;
+	info->rx_offloads = ep->rx_offloads;
+	info->tx_offloads = ep->tx_offloads;
+	info->rss_hf_capa = di.flow_type_rss_offloads;
+	info->max_rx_mempools = di.max_rx_mempools;
+	if (rte_eth_dev_get_mtu(ep->port_id, &mtu) == 0) {
+		info->mtu = mtu;
+	}
+	info->socket_id = rte_eth_dev_socket_id(ep->port_id);
+	return 0;
+}
+
+static int
+eth_configure(struct nb_port *p, const struct nb_port_conf *c)
+{
+	struct eth_port *ep = ep_of(p);
+	struct rte_mempool *mps[NB_POOLSET_MAX_CLASSES];
+	struct rte_eth_conf ec;
+	struct rte_eth_dev_info di;
+	const char *n = ep->name;
+	uint16_t q, rxd, txd;
+	int socket, ret;
+
+	ret = rte_eth_dev_info_get(ep->port_id, &di);
+	if (ret < 0) {
+		return ret;
+	}
+	memset(&ec, 0, sizeof(ec));
+	ec.rxmode.offloads = c->rx_offloads;
+	ec.txmode.offloads = c->tx_offloads;
+	if (c->rss) {
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		ec.rx_adv_conf.rss_conf.rss_hf = c->rss_hf;
+	}
+	ret = rte_eth_dev_configure(ep->port_id, c->nb_rx_queues, c->nb_tx_queues,
+				    &ec);
+	if (ret < 0) {
+		ETH_LOG(ERR, "port %s: the device refuses %u RX / %u TX queues with "
+			"this configuration: %s", n, c->nb_rx_queues,
+			c->nb_tx_queues, strerror(-ret));
+		return ret;
+	}
+	ep->configured = true;
+	rxd = c->nb_rx_desc != 0 ? c->nb_rx_desc :
+		di.default_rxportconf.ring_size != 0 ?
+		di.default_rxportconf.ring_size : 1024;
+	txd = c->nb_tx_desc != 0 ? c->nb_tx_desc :
+		di.default_txportconf.ring_size != 0 ?
+		di.default_txportconf.ring_size : 1024;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(ep->port_id, &rxd, &txd);
+	if (ret < 0) {
+		ETH_LOG(ERR, "port %s: descriptor counts: %s", n, strerror(-ret));
+		return ret;
+	}
+	if ((c->nb_rx_desc != 0 && rxd != c->nb_rx_desc) ||
+	    (c->nb_tx_desc != 0 && txd != c->nb_tx_desc)) {
+		ETH_LOG(NOTICE, "port %s: descriptors %u RX / %u TX (asked %u / %u: "
+			"the device's limits)", n, rxd, txd, c->nb_rx_desc,
+			c->nb_tx_desc);
+	}
+	if (c->mtu != 0) {
+		ret = rte_eth_dev_set_mtu(ep->port_id, c->mtu);
+		if (ret < 0) {
+			ETH_LOG(ERR, "port %s: MTU %u refused (device range %u..%u): %s",
+				n, c->mtu, di.min_mtu, di.max_mtu, strerror(-ret));
+			return -EINVAL;
+		}
+	}
+	socket = c->socket_id != SOCKET_ID_ANY ? c->socket_id :
+		rte_eth_dev_socket_id(ep->port_id);
+	if (socket < 0) {
+		socket = SOCKET_ID_ANY;
+	}
+	for (q = 0; q < c->nb_rx_queues; q++) {
+		struct rte_eth_rxconf rxc = di.default_rxconf;
+		struct rte_mempool *mp = NULL;
+
+		rxc.offloads = c->rx_offloads;
+		if (c->rx_poolset != NULL) {
+			unsigned int i, k = nb_poolset_count(c->rx_poolset);
+
+			for (i = 0; i < k; i++) {
+				mps[i] = nb_pool_mempool(nb_poolset_pool(c->rx_poolset, i));
+			}
+			rxc.rx_mempools = mps;
+			rxc.rx_nmempool = (uint16_t)k;
+		} else {
+			mp = nb_pool_mempool(c->rx_pools != NULL ? c->rx_pools[q] :
+					     c->pool);
+		}
+		ret = rte_eth_rx_queue_setup(ep->port_id, q, rxd, socket, &rxc, mp);
+		if (ret < 0) {
+			ETH_LOG(ERR, "port %s: RX queue %u (%u descriptors): %s", n, q,
+				rxd, strerror(-ret));
+			return ret;
+		}
+	}
+	for (q = 0; q < c->nb_tx_queues; q++) {
+		struct rte_eth_txconf txc = di.default_txconf;
+
+		txc.offloads = c->tx_offloads;
+		ret = rte_eth_tx_queue_setup(ep->port_id, q, txd, socket, &txc);
+		if (ret < 0) {
+			ETH_LOG(ERR, "port %s: TX queue %u (%u descriptors): %s", n, q,
+				txd, strerror(-ret));
+			return ret;
+		}
+	}
+	if (c->promiscuous) {
+		ret = rte_eth_promiscuous_enable(ep->port_id);
+		if (ret < 0) {
+			ETH_LOG(ERR, "port %s: promiscuous mode refused: %s", n,
+				strerror(-ret));
+			return ret == -ENOTSUP ? -ENOTSUP : ret;
+		}
+	}
+	ep->nb_rxq = c->nb_rx_queues;
+	ep->nb_txq = c->nb_tx_queues;
+	ep->nb_rxd = rxd;
+	ep->nb_txd = txd;
+	ep->rx_offloads = c->rx_offloads;
+	ep->tx_offloads = c->tx_offloads;
+	return 0;
+}
+
+static int
+eth_start(struct nb_port *p)
+{
+	return rte_eth_dev_start(ep_of(p)->port_id);
+}
+
+/* Most packets eth_stop() drains from one RX queue (net_null never runs dry). */
+#define ETH_DRAIN_MAX 8192
+
+/*
+ * Free what waits in the RX queues before the device stops: some PMDs
+ * (net_ring) keep received-but-not-polled buffers past close, which would
+ * leave them out of their pool for good.
+ */
+static int
+eth_stop(struct nb_port *p)
+{
+	struct eth_port *ep = ep_of(p);
+	struct rte_mbuf *m[32];
+	unsigned int done;
+	uint16_t q, n;
+
+	for (q = 0; q < ep->nb_rxq; q++) {
+		for (done = 0; done < ETH_DRAIN_MAX; done += n) {
+			n = rte_eth_rx_burst(ep->port_id, q, m, RTE_DIM(m));
+			if (n == 0) {
+				break;
+			}
+			rte_pktmbuf_free_bulk(m, n);
+		}
+	}
+	return rte_eth_dev_stop(ep->port_id);
+}
+
+static void
+eth_close(struct nb_port *p)
+{
+	struct eth_port *ep = ep_of(p);
+	struct rte_eth_dev_info di;
+	struct rte_device *dev = NULL;
+	int ret;
+
+	if (ep == NULL) {
+		return;
+	}
+	if (rte_eth_dev_info_get(ep->port_id, &di) == 0) {
+		dev = di.device;
+	}
+	if (ep->owned) {
+		rte_eth_dev_owner_unset(ep->port_id, ep->owner_id);
+		rte_eth_dev_owner_delete(ep->owner_id);
+	}
+	/* Closing releases the queues and the buffers the rings hold. */
+	ret = rte_eth_dev_close(ep->port_id);
+	if (ret < 0) {
+		ETH_LOG(WARNING, "port %s: close: %s", ep->name, strerror(-ret));
+	}
+	if (ep->hotplugged && dev != NULL) {
+		ret = rte_dev_remove(dev);
+		if (ret < 0) {
+			ETH_LOG(WARNING, "port %s: removing the device: %s", ep->name,
+				strerror(-ret));
+		}
+	}
+	nb_port_drv_set_priv(p, NULL);
+	free(ep);
+}
+
+static int
+eth_stats(struct nb_port *p, struct nb_port_stats *s)
+{
+	struct rte_eth_stats st;
+	int ret;
+
+	ret = rte_eth_stats_get(ep_of(p)->port_id, &st);
+	if (ret < 0) {
+		return ret;
+	}
+	s->ipackets = st.ipackets;
+	s->opackets = st.opackets;
+	s->ibytes = st.ibytes;
+	s->obytes = st.obytes;
+	s->imissed = st.imissed;
+	s->ierrors = st.ierrors;
+	s->oerrors = st.oerrors;
+	s->rx_nombuf = st.rx_nombuf;
+	return 0;
+}
+
+static int
+eth_stats_reset(struct nb_port *p)
+{
+	uint16_t pid = ep_of(p)->port_id;
+	int ret;
+
+	ret = rte_eth_stats_reset(pid);
+	if (ret < 0) {
+		return ret;
+	}
+	ret = rte_eth_xstats_reset(pid);
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
+static int
+eth_xstats(struct nb_port *p, struct nb_port_xstat *xs, unsigned int n)
+{
+	uint16_t pid = ep_of(p)->port_id;
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *vals;
+	int cnt, i, ret;
+
+	cnt = rte_eth_xstats_get_names(pid, NULL, 0);
+	if (cnt < 0 || xs == NULL || n == 0) {
+		return cnt;
+	}
+	names = calloc(cnt, sizeof(*names));
+	vals = calloc(cnt, sizeof(*vals));
+	if (names == NULL || vals == NULL) {
+		free(names);
+		free(vals);
+		return -ENOMEM;
+	}
+	ret = rte_eth_xstats_get_names(pid, names, cnt);
+	if (ret == cnt) {
+		ret = rte_eth_xstats_get(pid, vals, cnt);
+	}
+	if (ret == cnt) {
+		for (i = 0; i < cnt && (unsigned int)i < n; i++) {
+			rte_strlcpy(xs[i].name, names[vals[i].id].name,
+				    sizeof(xs[i].name));
+			xs[i].value = vals[i].value;
+		}
+	} else if (ret >= 0) {
+		ret = -EAGAIN;	/* the set changed under us */
+	}
+	free(names);
+	free(vals);
+	return ret < 0 ? ret : cnt;
+}
+
+static int
+eth_link(struct nb_port *p, struct nb_link *link)
+{
+	struct rte_eth_link l;
+	int ret;
+
+	ret = rte_eth_link_get_nowait(ep_of(p)->port_id, &l);
+	if (ret < 0) {
+		return ret;
+	}
+	link->up = l.link_status == RTE_ETH_LINK_UP;
+	link->full_duplex = l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+	link->autoneg = l.link_autoneg == RTE_ETH_LINK_AUTONEG;
+	link->speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 :
+		l.link_speed;
+	return 0;
+}
+
+static int
+eth_mac(struct nb_port *p, struct rte_ether_addr *mac)
+{
+	return rte_eth_macaddr_get(ep_of(p)->port_id, mac);
+}
+
+static const struct nb_port_ops eth_ops = {
+	.prefix = NULL,
+	.flags = NB_PORT_OPS_F_ETHDEV | NB_PORT_OPS_F_RX_POOL,
+	.open = eth_open,
+	.info = eth_info,
+	.configure = eth_configure,
+	.start = eth_start,
+	.stop = eth_stop,
+	.close = eth_close,
+	.stats = eth_stats,
+	.stats_reset = eth_stats_reset,
+	.xstats = eth_xstats,
+	.link = eth_link,
+	.mac = eth_mac,
+};
+
+NB_PORT_DRIVER_REGISTER(ethdev, eth_ops);

@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of lib/port (nb_port.h) and its two drivers: open and close of
+ * net_null, net_ring and loop ports, bad specs and configurations, offloads
+ * the device does not report refused by name, statistics, traffic through
+ * the loop driver and net_ring with exact counts and payload bytes, the
+ * recycle stash, the pool sizing warning, and every pool back in full
+ * after close.
+ *
+ * main() brings EAL up once (no PCI); every case uses vdev and loop names
+ * of its own.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "nb_env.h"
+#include "nb_pool.h"
+#include "nb_port.h"
+#include "nb_test.h"
+
+#define BURST 32
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static struct nb_pool *
+pool_new(const char *name, unsigned int n)
+{
+	struct nb_pool_opts o;
+	struct nb_pool *p;
+
+	nb_pool_opts_init(&o, sizeof(o));
+	o.cache_size = 32;
+	p = nb_pool_create(name, n, &o);
+	NB_TEST_ASSERT_MSG(p != NULL, "nb_pool_create(%s): %s", name,
+			   rte_strerror(rte_errno));
+	return p;
+}
+
+static void
+pool_done(struct nb_pool *p)
+{
+	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(p, stderr), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_destroy(p, false), 0);
+}
+
+static void
+conf_with(struct nb_port_conf *c, struct nb_pool *p)
+{
+	nb_port_conf_init(c, sizeof(*c));
+	c->pool = p;
+	c->nb_rx_desc = 256;
+	c->nb_tx_desc = 256;
+}
+
+/* Packet i: @len bytes, byte j = (i * 7 + j) & 0xff. */
+static struct rte_mbuf *
+pkt_make(struct nb_pool *p, unsigned int i, uint16_t len)
+{
+	struct rte_mbuf *m = nb_pool_alloc(p);
+	uint8_t *d;
+	uint16_t j;
+
+	if (m == NULL) {
+		return NULL;
+	}
+	d = (uint8_t *)rte_pktmbuf_append(m, len);
+	for (j = 0; j < len; j++) {
+		d[j] = (uint8_t)(i * 7 + j);
+	}
+	return m;
+}
+
+static bool
+pkt_check(const struct rte_mbuf *m, unsigned int i, uint16_t len)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t j;
+
+	if (m->pkt_len != len || m->data_len != len) {
+		return false;
+	}
+	for (j = 0; j < len; j++) {
+		if (d[j] != (uint8_t)(i * 7 + j)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Log lines written while capturing (rte_openlog_stream). */
+static char *g_log_buf;
+static size_t g_log_len;
+static FILE *g_log_f;
+
+static void
+log_capture(void)
+{
+	free(g_log_buf);
+	g_log_buf = NULL;
+	g_log_f = open_memstream(&g_log_buf, &g_log_len);
+	rte_openlog_stream(g_log_f);
+}
+
+/* Stop capturing; the text stays in g_log_buf until the next capture. */
+static const char *
+log_release(void)
+{
+	rte_openlog_stream(NULL);
+	fclose(g_log_f);
+	fputs(g_log_buf, stderr);
+	return g_log_buf;
+}
+
+/* ---- open and close ----------------------------------------------------- */
+
+static void
+test_open_null(void)
+{
+	struct nb_pool *pool = pool_new("pt_null", 2047);
+	struct rte_mbuf *m[BURST];
+	struct nb_port_conf c;
+	struct nb_port_info info;
+	struct nb_port_stats st;
+	struct nb_link link;
+	struct nb_port *p;
+	uint16_t pid, n, i, rx = 0, tx = 0;
+
+	conf_with(&c, pool);
+	p = nb_port_open("net_null7,size=100", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	NB_TEST_ASSERT_INT_EQ(nb_port_info(p, &info), 0);
+	CU_ASSERT_STRING_EQUAL(info.driver, "ethdev");
+	CU_ASSERT_STRING_EQUAL(info.pmd, "net_null");
+	CU_ASSERT_STRING_EQUAL(info.name, "net_null7");
+	NB_TEST_ASSERT_INT_EQ(info.nb_rx_queues, 1);
+	NB_TEST_ASSERT_INT_EQ(info.nb_rx_desc, 256);
+	CU_ASSERT_FALSE(info.started);
+	CU_ASSERT_EQUAL(rte_eth_dev_get_port_by_name("net_null7", &pid), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_id(p), pid);
+	CU_ASSERT(nb_port_index(p) >= 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(p), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_link(p, &link, 1000), 0);
+	CU_ASSERT_TRUE(link.up);
+	for (i = 0; i < 10; i++) {
+		uint16_t k;
+
+		n = nb_port_rx_burst(p, 0, m, BURST);
+		for (k = 0; k < n; k++) {
+			NB_TEST_ASSERT_INT_EQ(m[k]->pkt_len, 100);
+			CU_ASSERT_PTR_EQUAL(m[k]->pool, nb_pool_mempool(pool));
+		}
+		rx += n;
+		tx += nb_port_tx_burst_all(p, 0, m, n);
+	}
+	NB_TEST_ASSERT_INT_EQ(rx, 10 * BURST);
+	NB_TEST_ASSERT_INT_EQ(tx, rx);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(p, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.ipackets, rx);
+	NB_TEST_ASSERT_INT_EQ(st.opackets, tx);
+	/* net_null (22.11) counts packets, not bytes: pkt_len checked above. */
+	NB_TEST_ASSERT_INT_EQ(st.tx_dropped, 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats_reset(p), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(p, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.ipackets, 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	/* The vdev the open hot-plugged is gone. */
+	CU_ASSERT_NOT_EQUAL(rte_eth_dev_get_port_by_name("net_null7", &pid), 0);
+	pool_done(pool);
+}
+
+static void
+test_open_twice_busy(void)
+{
+	struct nb_pool *pool = pool_new("pt_busy", 2047);
+	struct nb_port_conf c;
+	struct nb_port *p, *q;
+
+	conf_with(&c, pool);
+	p = nb_port_open("net_null8", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	q = nb_port_open("net_null8", &c);
+	CU_ASSERT_PTR_NULL(q);
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EBUSY);
+	q = nb_port_open("net_null8,size=64", &c);
+	CU_ASSERT_PTR_NULL(q);
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EBUSY);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	/* Closed: it can be opened again. */
+	p = nb_port_open("net_null8", &c);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	pool_done(pool);
+}
+
+static void
+test_bad_specs(void)
+{
+	struct nb_pool *pool = pool_new("pt_bad", 2047);
+	static const struct {
+		const char *spec;
+		int err;
+	} bad[] = {
+		{ "", EINVAL },
+		{ "net_nosuchdriver0", ENODEV },
+		{ "nosuch", ENODEV },
+		{ "net_null9,no_such_arg=1", EINVAL },
+		{ "net_nosuchdriver0,x=1", ENODEV },
+		{ "loop:", EINVAL },
+		{ "loop:x", EINVAL },
+		{ "loop:/0", EINVAL },
+		{ "loop:x/2", EINVAL },
+		{ "loop:x/0junk", EINVAL },
+		{ "loop:abcdefghijklmnopqrstuvwxyz0123456789/0", EINVAL },
+	};
+	struct nb_port_conf c;
+	struct nb_port *p;
+	uint16_t pid;
+	unsigned int i;
+
+	conf_with(&c, pool);
+	CU_ASSERT_PTR_NULL(nb_port_open(NULL, &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		rte_errno = 0;
+		p = nb_port_open(bad[i].spec, &c);
+		NB_TEST_ASSERT_MSG(p == NULL && rte_errno == bad[i].err,
+				   "open(%s): %p, rte_errno %d, expected %d",
+				   bad[i].spec, (void *)p, rte_errno, bad[i].err);
+		nb_port_close(p);
+	}
+	/* Nothing left behind by the failed opens. */
+	CU_ASSERT_NOT_EQUAL(rte_eth_dev_get_port_by_name("net_null9", &pid), 0);
+	pool_done(pool);
+}
+
+static void
+test_bad_confs(void)
+{
+	struct nb_pool *pool = pool_new("pt_badc", 2047);
+	struct nb_pool *rxp[2] = { pool, NULL };
+	static const struct nb_pool_class classes[2] = { { 1024, 255 }, { 2176, 255 } };
+	struct nb_poolset *set = nb_poolset_create("pt_set", classes, 2, NULL);
+	struct nb_port_conf c;
+	uint16_t pid;
+
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", NULL));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	conf_with(&c, pool);
+	c.opts_size = sizeof(c) + 8;
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	conf_with(&c, NULL);		/* an RX queue and no pool */
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	conf_with(&c, pool);
+	c.nb_rx_queues = NB_PORT_MAX_QUEUES + 1;
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	conf_with(&c, pool);
+	c.nb_rx_queues = 0;
+	c.nb_tx_queues = 0;
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	conf_with(&c, pool);
+	c.rss = true;			/* one RX queue */
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	conf_with(&c, NULL);
+	c.nb_rx_queues = 2;
+	c.rx_pools = rxp;		/* rx_pools[1] NULL */
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	conf_with(&c, NULL);
+	c.rx_poolset = set;		/* net_null takes one mempool per queue */
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, ENOTSUP);
+	conf_with(&c, pool);
+	c.mtu = 10;			/* below any device's minimum */
+	CU_ASSERT_PTR_NULL(nb_port_open("net_null10", &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	nb_poolset_destroy(set, false);
+	CU_ASSERT_NOT_EQUAL(rte_eth_dev_get_port_by_name("net_null10", &pid), 0);
+	pool_done(pool);
+}
+
+static void
+test_offload_refused(void)
+{
+	struct nb_pool *pool = pool_new("pt_offl", 2047);
+	struct nb_port_conf c;
+	struct nb_port *p;
+	const char *log;
+
+	conf_with(&c, pool);
+	c.rx_offloads = RTE_ETH_RX_OFFLOAD_TCP_LRO;
+	log_capture();
+	p = nb_port_open("net_null11", &c);
+	log = log_release();
+	CU_ASSERT_PTR_NULL(p);
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	NB_TEST_ASSERT_MSG(strstr(log, "RX offload TCP_LRO") != NULL,
+			   "log does not name TCP_LRO: %s", log);
+	conf_with(&c, pool);
+	c.tx_offloads = RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	log_capture();
+	p = nb_port_open("loop:offl/0", &c);
+	log = log_release();
+	CU_ASSERT_PTR_NULL(p);
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	NB_TEST_ASSERT_MSG(strstr(log, "TX offload TCP_TSO") != NULL,
+			   "log does not name TCP_TSO: %s", log);
+	/* What the loop driver reports is accepted. */
+	c.tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	p = nb_port_open("loop:offl/0", &c);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	nb_port_close(p);
+	pool_done(pool);
+}
+
+static void
+test_pool_warning(void)
+{
+	struct nb_pool *pool = pool_new("pt_small", 300);
+	struct nb_port_conf c;
+	struct nb_port *p;
+	const char *log;
+
+	conf_with(&c, pool);	/* 256 RX + 256 TX descriptors: 300 is short */
+	log_capture();
+	p = nb_port_open("net_null12", &c);
+	log = log_release();
+	CU_ASSERT_PTR_NOT_NULL(p);
+	NB_TEST_ASSERT_MSG(strstr(log, "pool pt_small has 300 buffers") != NULL &&
+			   strstr(log, "would do") != NULL,
+			   "no sizing warning: %s", log);
+	nb_port_close(p);
+	pool_done(pool);
+}
+
+/* ---- traffic ------------------------------------------------------------ */
+
+static void
+test_ring_traffic(void)
+{
+	struct nb_pool *pool = pool_new("pt_ring", 2047);
+	struct rte_mbuf *m[BURST], *r[BURST];
+	struct nb_port_conf c;
+	struct nb_port_stats st;
+	struct nb_port *p;
+	uint64_t bytes = 0;
+	uint16_t i, n;
+	uint64_t v;
+
+	conf_with(&c, pool);
+	p = nb_port_open("net_ring13", &c);	/* TX queue 0 loops to RX queue 0 */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(p), 0);
+	for (i = 0; i < 20; i++) {
+		m[i] = pkt_make(pool, i, (uint16_t)(60 + i));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+		bytes += 60 + i;
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst(p, 0, m, 20), 20);
+	n = nb_port_rx_burst(p, 0, r, BURST);
+	NB_TEST_ASSERT_INT_EQ(n, 20);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_PTR_EQUAL(r[i], m[i]);	/* zero-copy */
+		NB_TEST_ASSERT_MSG(pkt_check(r[i], i, (uint16_t)(60 + i)),
+				   "packet %u payload differs", i);
+	}
+	rte_pktmbuf_free_bulk(r, n);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(p, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.opackets, 20);
+	NB_TEST_ASSERT_INT_EQ(st.ipackets, 20);
+	/* net_ring counts packets, not bytes: the payload was checked above. */
+	NB_TEST_ASSERT_INT_EQ(st.obytes, 0);
+	RTE_SET_USED(bytes);
+	NB_TEST_ASSERT_INT_EQ(nb_port_xstat_get(p, "rx_good_packets", &v), 0);
+	NB_TEST_ASSERT_INT_EQ(v, 20);
+	NB_TEST_ASSERT_INT_EQ(nb_port_xstat_get(p, "nb_tx_dropped", &v), 0);
+	NB_TEST_ASSERT_INT_EQ(v, 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_xstat_get(p, "no_such_stat", &v), -ENOENT);
+	/* Left in the ring at close: freed by the close. */
+	for (i = 0; i < 5; i++) {
+		m[i] = pkt_make(pool, i, 64);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst(p, 0, m, 5), 5);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	pool_done(pool);
+}
+
+static void
+test_loop_traffic(void)
+{
+	struct nb_pool *pool = pool_new("pt_loop", 2047);
+	struct rte_mbuf *m[BURST], *r[BURST];
+	struct rte_ether_addr mac0, mac1;
+	struct nb_port_conf c;
+	struct nb_port_stats st;
+	struct nb_port_info info;
+	struct nb_link link;
+	struct nb_port *a, *b;
+	char spec0[64], spec1[64];
+	uint64_t bytes = 0, v;
+	uint16_t i, n;
+
+	snprintf(spec0, sizeof(spec0), "loop:t%d/0", getpid());
+	snprintf(spec1, sizeof(spec1), "loop:t%d/1", getpid());
+	conf_with(&c, pool);
+	c.nb_tx_desc = 64;
+	a = nb_port_open(spec0, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NULL(nb_port_open(spec0, &c));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EBUSY);
+	b = nb_port_open(spec1, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	NB_TEST_ASSERT_INT_EQ(nb_port_id(a), NB_PORT_ID_NONE);
+	NB_TEST_ASSERT_INT_EQ(nb_port_info(a, &info), 0);
+	CU_ASSERT_STRING_EQUAL(info.driver, "loop");
+	CU_ASSERT_STRING_EQUAL(info.name, spec0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_mac(a, &mac0), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_mac(b, &mac1), 0);
+	CU_ASSERT_FALSE(rte_is_same_ether_addr(&mac0, &mac1));
+	/* Link down until both ends are started. */
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(a), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_link(a, &link, 10), -ETIMEDOUT);
+	CU_ASSERT_FALSE(link.up);
+	m[0] = pkt_make(pool, 0, 64);
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst(a, 0, m, 1), 0);
+	rte_pktmbuf_free(m[0]);
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(b), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_link(a, &link, 0), 0);
+	CU_ASSERT_TRUE(link.up);
+	/* a -> b, exact pointers and bytes. */
+	for (i = 0; i < BURST; i++) {
+		m[i] = pkt_make(pool, i, (uint16_t)(64 + 3 * i));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+		bytes += 64 + 3 * i;
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst(a, 0, m, BURST), BURST);
+	NB_TEST_ASSERT_INT_EQ(nb_port_rx_burst(a, 0, r, BURST), 0);
+	n = nb_port_rx_burst(b, 0, r, BURST);
+	NB_TEST_ASSERT_INT_EQ(n, BURST);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_PTR_EQUAL(r[i], m[i]);
+		NB_TEST_ASSERT_MSG(pkt_check(r[i], i, (uint16_t)(64 + 3 * i)),
+				   "packet %u payload differs", i);
+	}
+	/* b -> a: the same buffers back. */
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst(b, 0, r, n), n);
+	NB_TEST_ASSERT_INT_EQ(nb_port_rx_burst(a, 0, m, BURST), n);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(a, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.opackets, BURST);
+	NB_TEST_ASSERT_INT_EQ(st.obytes, bytes);
+	NB_TEST_ASSERT_INT_EQ(st.ipackets, BURST);
+	NB_TEST_ASSERT_INT_EQ(st.ibytes, bytes);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(b, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.ipackets, BURST);
+	NB_TEST_ASSERT_INT_EQ(st.opackets, BURST);
+	rte_pktmbuf_free_bulk(m, n);
+	/* A ring of 64 takes 64; tx_burst_all frees and counts the rest. */
+	for (i = 0; i < BURST; i++) {
+		m[i] = pkt_make(pool, i, 64);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst_all(a, 0, m, BURST), BURST);
+	for (i = 0; i < BURST; i++) {
+		m[i] = pkt_make(pool, i, 64);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst_all(a, 0, m, BURST), BURST);
+	for (i = 0; i < 10; i++) {
+		m[i] = pkt_make(pool, i, 64);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst_all(a, 0, m, 10), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(a, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.tx_dropped, 10);
+	NB_TEST_ASSERT_INT_EQ(nb_port_xstat_get(a, "tx_q0_refused", &v), 0);
+	/* 1 while the link was down, then 10 x every retry. */
+	NB_TEST_ASSERT_INT_EQ(v, 1 + 10 * NB_PORT_TX_RETRIES);
+	NB_TEST_ASSERT_INT_EQ(nb_port_xstat_get(a, "nb_tx_dropped", &v), 0);
+	NB_TEST_ASSERT_INT_EQ(v, 10);
+	/* 64 wait in b's ring: b's stop frees them. */
+	NB_TEST_ASSERT_INT_EQ(nb_port_stop(b), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(pool, NULL), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_link(a, &link, 0), 0);
+	CU_ASSERT_FALSE(link.up);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(b), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(a), 0);
+	/* Both ends closed: the name can be used again. */
+	a = nb_port_open(spec0, &c);
+	CU_ASSERT_PTR_NOT_NULL(a);
+	nb_port_close(a);
+	pool_done(pool);
+}
+
+/* In flight when the receiving end closes first, then the sender. */
+static void
+test_loop_close_inflight(void)
+{
+	struct nb_pool *pool = pool_new("pt_loopc", 2047);
+	struct rte_mbuf *m[BURST];
+	struct nb_port_conf c;
+	struct nb_port *a, *b;
+	uint16_t i;
+
+	conf_with(&c, pool);
+	a = nb_port_open("loop:cl/0", &c);
+	b = nb_port_open("loop:cl/1", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	nb_port_start(a);
+	nb_port_start(b);
+	for (i = 0; i < BURST; i++) {
+		m[i] = pkt_make(pool, i, 100);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst(a, 0, m, BURST), BURST);
+	for (i = 0; i < BURST; i++) {
+		m[i] = pkt_make(pool, i, 100);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst(b, 0, m, BURST), BURST);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(b), 0);
+	/* b is gone: a's link is down and a refuses to send. */
+	m[0] = pkt_make(pool, 0, 100);
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst_all(a, 0, m, 1), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(a), 0);
+	pool_done(pool);
+}
+
+static void
+test_recycle(void)
+{
+	struct nb_pool *pool = pool_new("pt_recy", 2047);
+	struct rte_mbuf *m[BURST], *r[BURST], *other;
+	struct nb_pool *pool2 = pool_new("pt_recy2", 63);
+	struct nb_port_conf c;
+	struct nb_port_stats st;
+	struct nb_port *a, *b;
+	uint16_t i, n;
+
+	conf_with(&c, pool);
+	a = nb_port_open("loop:rc/0", &c);
+	b = nb_port_open("loop:rc/1", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	nb_port_start(a);
+	nb_port_start(b);
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_alloc(a, 0, m, BURST), BURST);
+	for (i = 0; i < BURST; i++) {
+		CU_ASSERT_PTR_EQUAL(m[i]->pool, nb_pool_mempool(pool));
+		CU_ASSERT_EQUAL(m[i]->pkt_len, 0);
+		rte_pktmbuf_append(m[i], 60);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst(a, 0, m, BURST), BURST);
+	n = nb_port_rx_burst(b, 0, r, BURST);
+	NB_TEST_ASSERT_INT_EQ(n, BURST);
+	/* One buffer of another pool and one shared one: freed, not stashed. */
+	other = nb_pool_alloc(pool2);
+	rte_mbuf_refcnt_update(r[1], 1);
+	nb_port_rx_recycle(b, 0, r, n);
+	nb_port_rx_recycle(b, 0, &other, 1);
+	NB_TEST_ASSERT_INT_EQ(rte_mbuf_refcnt_read(r[1]), 1);
+	/* tx_alloc hands the stashed ones back, last in first out, reset. */
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_alloc(b, 0, m, 2), 2);
+	CU_ASSERT_PTR_EQUAL(m[0], r[BURST - 1]);
+	CU_ASSERT_PTR_EQUAL(m[1], r[BURST - 2]);
+	CU_ASSERT_EQUAL(m[0]->pkt_len, 0);
+	CU_ASSERT_EQUAL(m[0]->data_off, RTE_PKTMBUF_HEADROOM);
+	rte_pktmbuf_free_bulk(m, 2);
+	rte_pktmbuf_free(r[1]);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(b, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.rx_recycled, BURST + 1);
+	/* More than the stash holds: the rest go to the pool. */
+	for (i = 0; i < 3; i++) {
+		NB_TEST_ASSERT_INT_EQ(nb_port_tx_alloc(a, 0, m, BURST), BURST);
+		nb_port_rx_recycle(a, 0, m, BURST);
+	}
+	/* Stashed buffers are out of the pool until stop or close. */
+	CU_ASSERT(nb_pool_audit(pool, NULL) > 0);
+	nb_port_close(a);
+	nb_port_close(b);
+	pool_done(pool);
+	pool_done(pool2);
+}
+
+static const CU_TestInfo tests[] = {
+	{ "open_null", test_open_null },
+	{ "open_twice_busy", test_open_twice_busy },
+	{ "bad_specs", test_bad_specs },
+	{ "bad_confs", test_bad_confs },
+	{ "offload_refused", test_offload_refused },
+	{ "pool_warning", test_pool_warning },
+	{ "ring_traffic", test_ring_traffic },
+	{ "loop_traffic", test_loop_traffic },
+	{ "loop_close_inflight", test_loop_close_inflight },
+	{ "recycle", test_recycle },
+	CU_TEST_INFO_NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+	int ret = nb_test_env_init();
+
+	if (ret < 0) {
+		fprintf(stderr, "nb_env_init: %s\n", strerror(-ret));
+		return NB_TEST_EXIT_ERROR;
+	}
+	ret = nb_test_main(argc, argv, "port", tests);
+	nb_env_fini();
+	return ret;
+}
