@@ -26,6 +26,7 @@ static const struct perf_bench benches[] = {
 	  perf_dma },
 	{ "pool", "rte_mempool get/put on nbkit's percore pools vs ring_mp_mc "
 	  "and stack", perf_pool },
+	{ "port", "nb_port_rx/tx_burst vs rte_eth_rx/tx_burst on net_null; recycle gain", perf_port },
 };
 
 static void
