@@ -472,13 +472,14 @@ nb_port_close(struct nb_port *p)
 	if (p->started) {
 		ret = nb_port_stop(p);
 	}
-	stash_flush(p);
-	p->ops->close(p);
+	/* Out of the table first: telemetry must not see a half-closed port. */
 	pthread_mutex_lock(&g_lock);
 	if (p->index >= 0) {
 		g_ports[p->index] = NULL;
 	}
 	pthread_mutex_unlock(&g_lock);
+	stash_flush(p);
+	p->ops->close(p);
 	port_free(p);
 	return ret;
 }

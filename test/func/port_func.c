@@ -280,7 +280,7 @@ run_pcap(const char *dir)
 /* ---- tap ------------------------------------------------------------------ */
 
 #define TAP_KERNEL_IP "198.18.0.1"
-#define TAP_PORT_IP RTE_IPV4(198, 18, 0, 2)
+#define TAP_PORT_IP RTE_IPV4(198u, 18u, 0u, 2u)
 
 struct responder {
 	struct nb_port *p;
