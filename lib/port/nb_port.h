@@ -10,7 +10,9 @@
  *   "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap" (hot-plugged with
  *   rte_dev_probe() and removed again by nb_port_close());
  * - the name of a port EAL already probed ("--vdev net_null0" on the command
- *   line; left in place by nb_port_close());
+ *   line): nb_port_close() closes the ethdev port (its queues and the
+ *   buffers they hold are released) but does not remove the device, which
+ *   cannot be opened again in the same process;
  * - a PCI address ("0000:03:00.0"): the only case in which PCI is touched;
  * - "loop:NAME/0" and "loop:NAME/1": the two ends of an in-process pair of
  *   ports joined by lockless rings (drivers/net/loop).
