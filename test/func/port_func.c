@@ -115,12 +115,13 @@ env_down(void)
 }
 
 static struct nb_port *
-open_port(const char *spec)
+open_port_promisc(const char *spec, bool promisc)
 {
 	struct nb_port_conf c;
 	struct nb_port *p;
 
 	nb_port_conf_init(&c, sizeof(c));
+	c.promiscuous = promisc;
 	c.pool = g_pool;
 	c.nb_rx_desc = 512;
 	c.nb_tx_desc = 512;
@@ -129,6 +130,12 @@ open_port(const char *spec)
 		FAIL("nb_port_open(%s): %s", spec, rte_strerror(rte_errno));
 	}
 	return p;
+}
+
+static struct nb_port *
+open_port(const char *spec)
+{
+	return open_port_promisc(spec, false);
 }
 
 static double
@@ -467,10 +474,13 @@ run_tap(const char *ifname)
 	}
 	memset(&r, 0, sizeof(r));
 	snprintf(spec, sizeof(spec), "net_tap%d,iface=%s", getpid() % 1000, ifname);
-	r.p = open_port(spec);
+	r.p = open_port_promisc(spec, true);
 	if (r.p == NULL) {
 		return env_down();
 	}
+	/* Promiscuous mode reached the device: IFF_PROMISC on the interface. */
+	CHECK(sh("test $(( $(cat /sys/class/net/%s/flags) & 0x100 )) -ne 0",
+		 ifname) == 0, "%s is not promiscuous", ifname);
 	CHECK(nb_port_mac(r.p, &r.mac) == 0, "mac");
 	CHECK(nb_port_start(r.p) == 0, "start");
 	CHECK(sh("ip addr add " TAP_KERNEL_IP "/24 dev %s && ip link set %s up",
