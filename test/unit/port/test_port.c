@@ -253,6 +253,7 @@ test_bad_confs(void)
 	struct nb_pool *rxp[2] = { pool, NULL };
 	static const struct nb_pool_class classes[2] = { { 1024, 255 }, { 2176, 255 } };
 	struct nb_poolset *set = nb_poolset_create("pt_set", classes, 2, NULL);
+	struct nb_port *p;
 	struct nb_port_conf c;
 	uint16_t pid;
 
@@ -293,6 +294,18 @@ test_bad_confs(void)
 	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
 	nb_poolset_destroy(set, false);
 	CU_ASSERT_NOT_EQUAL(rte_eth_dev_get_port_by_name("net_null10", &pid), 0);
+	/* A device that has fewer queues than asked: refused, named. */
+	conf_with(&c, pool);
+	c.nb_rx_queues = 40;	/* net_ring has 16 */
+	log_capture();
+	p = nb_port_open("net_ring10", &c);
+	CU_ASSERT_PTR_NULL(p);
+	nb_port_close(p);
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	NB_TEST_ASSERT_MSG(strstr(log_release(), "40 RX / 1 TX queues asked, "
+				  "the device has at most 16") != NULL,
+			   "no queue count in the log");
+	CU_ASSERT_NOT_EQUAL(rte_eth_dev_get_port_by_name("net_ring10", &pid), 0);
 	pool_done(pool);
 }
 
