@@ -11,6 +11,9 @@ set -u
 bin=$1
 mode=$2
 id=$$
+# A signal (meson's timeout) ends the script through exit, so the EXIT trap
+# of each mode still removes what it created.
+trap 'exit 1' INT TERM HUP
 
 case $mode in
 pcap)
