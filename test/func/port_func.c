@@ -422,6 +422,8 @@ respond_while(struct responder *r, pid_t pid, double secs)
 	return -1;
 }
 
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static int
 sh(const char *fmt, ...)
 {
