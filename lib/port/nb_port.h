@@ -383,6 +383,7 @@ struct nb_port__fast {
 	struct nb_pool *pool;	/* the port pool, or NULL */
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
+	uint16_t headroom;	/* the port pool's headroom (nb_port_tx_alloc()) */
 };
 
 /** @internal */
@@ -542,8 +543,8 @@ nb_port_rx_recycle(struct nb_port *p, uint16_t queue, struct rte_mbuf **m,
 /**
  * Hand out up to @p n transmit buffers (axdriver's alloc_tx_buffer): from
  * the recycle stash of queue pair @p queue first (reset like a fresh
- * allocation: data_len 0, DPDK's default headroom), then from the port's
- * pool. The caller owns them: transmit or free them.
+ * allocation from the port's pool: data_len 0, the pool's headroom), then
+ * from the port's pool. The caller owns them: transmit or free them.
  *
  * @param p
  *   The port.
@@ -570,6 +571,7 @@ nb_port_tx_alloc(struct nb_port *p, uint16_t queue, struct rte_mbuf **m,
 		struct rte_mbuf *b = q->stash[--q->stash_n];
 
 		rte_pktmbuf_reset(b);
+		b->data_off = RTE_MIN(f->headroom, b->buf_len);
 		m[k++] = b;
 	}
 	if (k < n && f->pool != NULL &&

@@ -426,6 +426,9 @@ nb_port_open(const char *spec, const struct nb_port_conf *conf)
 	p->fast.nb_txq = p->conf.nb_tx_queues;
 	p->fast.pool = p->conf.pool;
 	p->fast.mp = p->conf.pool != NULL ? nb_pool_mempool(p->conf.pool) : NULL;
+	p->fast.headroom = p->fast.mp != NULL ?
+		(uint16_t)(rte_pktmbuf_data_room_size(p->fast.mp) -
+			   nb_pool_data_size(p->conf.pool)) : RTE_PKTMBUF_HEADROOM;
 	p->fast.q = rte_zmalloc("nb_port_q", sizeof(*p->fast.q) * p->nb_q,
 				RTE_CACHE_LINE_SIZE);
 	if (p->fast.q == NULL) {

@@ -738,6 +738,36 @@ test_loop_two_lcores(void)
 	pool_done(g_pipe_pool);
 }
 
+/* Stashed buffers come back with the pool's own headroom. */
+static void
+test_recycle_headroom(void)
+{
+	struct nb_pool_opts o;
+	struct nb_pool *pool;
+	struct rte_mbuf *m[4];
+	struct nb_port_conf c;
+	struct nb_port *a;
+
+	nb_pool_opts_init(&o, sizeof(o));
+	o.headroom = 256;
+	pool = nb_pool_create("pt_head", 511, &o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	conf_with(&c, pool);
+	a = nb_port_open("loop:hd/0", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_alloc(a, 0, m, 4), 4);
+	NB_TEST_ASSERT_INT_EQ(m[0]->data_off, 256);
+	rte_pktmbuf_append(m[0], 100);
+	rte_pktmbuf_adj(m[0], 20);
+	nb_port_rx_recycle(a, 0, m, 1);
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_alloc(a, 0, m, 1), 1);
+	NB_TEST_ASSERT_INT_EQ(m[0]->data_off, 256);
+	NB_TEST_ASSERT_INT_EQ(m[0]->pkt_len, 0);
+	rte_pktmbuf_free_bulk(m, 4);
+	nb_port_close(a);
+	pool_done(pool);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "open_null", test_open_null },
 	{ "open_twice_busy", test_open_twice_busy },
@@ -749,6 +779,7 @@ static const CU_TestInfo tests[] = {
 	{ "loop_traffic", test_loop_traffic },
 	{ "loop_close_inflight", test_loop_close_inflight },
 	{ "recycle", test_recycle },
+	{ "recycle_headroom", test_recycle_headroom },
 	{ "rss_and_rx_pools", test_rss_and_rx_pools },
 	{ "loop_two_lcores", test_loop_two_lcores },
 	CU_TEST_INFO_NULL,
