@@ -208,8 +208,8 @@ void nb_port_conf_init(struct nb_port_conf *conf, size_t opts_size);
 struct nb_port *nb_port_open(const char *spec, const struct nb_port_conf *conf);
 
 /**
- * Stop (when started) and close a port, and release everything its open
- * created: the vdev it hot-plugged, its queues, the buffers held in its
+ * Stop (when started) and close a port, once no thread polls its queues
+ * any more, and release everything its open created: the vdev it hot-plugged, its queues, the buffers held in its
  * rings and recycle stashes (they go back to their pools).
  *
  * @param p
@@ -231,7 +231,9 @@ int nb_port_close(struct nb_port *p);
 int nb_port_start(struct nb_port *p);
 
 /**
- * Stop a port. Buffers in the recycle stashes go back to their pools.
+ * Stop a port; call it once no thread polls its queues any more. Packets
+ * waiting in the RX queues (up to 8192 per queue: net_null never runs dry)
+ * and the buffers in the recycle stashes go back to their pools.
  *
  * @param p
  *   The port.
