@@ -438,24 +438,36 @@ sh(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-/* The kernel's RX and TX packet counters of @ifname. */
+/* The kernel's RX and TX packet counters of @ifname, from `ip -s -j link`. */
 static int
 kernel_counts(const char *ifname, uint64_t *rx, uint64_t *tx)
 {
-	char cmd[256];
+	char cmd[256], out[4096];
+	const char *r, *t;
 	FILE *f;
-	int ok;
+	size_t n;
 
-	snprintf(cmd, sizeof(cmd),
-		 "cat /sys/class/net/%s/statistics/rx_packets "
-		 "/sys/class/net/%s/statistics/tx_packets", ifname, ifname);
+	snprintf(cmd, sizeof(cmd), "ip -s -j link show dev %s", ifname);
 	f = popen(cmd, "r");
 	if (f == NULL) {
 		return -1;
 	}
-	ok = fscanf(f, "%" SCNu64 " %" SCNu64, rx, tx) == 2;
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
 	pclose(f);
-	return ok ? 0 : -1;
+	r = strstr(out, "\"rx\":{");
+	t = strstr(out, "\"tx\":{");
+	if (r == NULL || t == NULL) {
+		return -1;
+	}
+	r = strstr(r, "\"packets\":");
+	t = strstr(t, "\"packets\":");
+	if (r == NULL || t == NULL) {
+		return -1;
+	}
+	*rx = strtoull(r + strlen("\"packets\":"), NULL, 10);
+	*tx = strtoull(t + strlen("\"packets\":"), NULL, 10);
+	return 0;
 }
 
 static int
