@@ -590,7 +590,7 @@ run_memif(const char *sock, unsigned int n, bool server)
 	struct nb_port_stats st;
 	struct nb_link link;
 	struct nb_port *p;
-	unsigned int done = 0, bad = 0, i;
+	unsigned int done = 0, bad = 0, i, round;
 	double end;
 	int ret;
 
@@ -608,45 +608,56 @@ run_memif(const char *sock, unsigned int n, bool server)
 	CHECK(ret == 0 && link.up, "%s: memif link not up: %d",
 	      server ? "server" : "client", ret);
 	if (server) {
-		for (end = now_s() + 20; done < n && now_s() < end;) {
-			uint16_t k = nb_port_rx_burst(p, 0, m, BURST);
+		/* Two clients, one after the other: traffic resumes with the second. */
+		for (round = 0; round < 2; round++) {
+			if (round > 0) {
+				ret = nb_port_link(p, &link, 20000);
+				CHECK(ret == 0 && link.up, "link not back up for the "
+				      "second client: %d", ret);
+			}
+			nb_port_stats_reset(p);
+			done = 0;
+			bad = 0;
+			for (end = now_s() + 20; done < n && now_s() < end;) {
+				uint16_t k = nb_port_rx_burst(p, 0, m, BURST);
 
-			for (i = 0; i < k; i++) {
-				const uint32_t *d = rte_pktmbuf_mtod(m[i], const uint32_t *);
+				for (i = 0; i < k; i++) {
+					const uint32_t *d = rte_pktmbuf_mtod(m[i], const uint32_t *);
 
-				if (m[i]->pkt_len != MEMIF_LEN || d[0] != done + i ||
-				    d[1] != ~(done + i)) {
-					bad++;
+					if (m[i]->pkt_len != MEMIF_LEN || d[0] != done + i ||
+					    d[1] != ~(done + i)) {
+						bad++;
+					}
+				}
+				rte_pktmbuf_free_bulk(m, k);
+				done += k;
+			}
+			CHECK(done == n, "server received %u of %u", done, n);
+			CHECK(bad == 0, "%u packets with wrong contents", bad);
+			CHECK(nb_port_stats(p, &st) == 0 && st.ipackets == n,
+			      "ipackets %" PRIu64 ", expected %u", st.ipackets, n);
+			/* The client exits after sending: its peer goes away. */
+			ret = nb_port_link(p, &link, 0);
+			for (end = now_s() + 20; ret == 0 && link.up && now_s() < end;) {
+				usleep(10000);
+				ret = nb_port_link(p, &link, 0);
+			}
+			CHECK(ret == 0 && !link.up, "link still up after the client left");
+			for (i = 0; i < 10; i++) {
+				struct rte_mbuf *x = nb_pool_alloc(g_pool);
+
+				if (x != NULL) {
+					rte_pktmbuf_append(x, 60);
+					CHECK(nb_port_tx_burst_all(p, 0, &x, 1) == 0,
+					      "a send to a peer that left was taken");
 				}
 			}
-			rte_pktmbuf_free_bulk(m, k);
-			done += k;
+			CHECK(nb_port_stats(p, &st) == 0 && st.tx_dropped == 10,
+			      "tx_dropped %" PRIu64 ", expected 10", st.tx_dropped);
+			printf("memif server, client %u: %u packets received; peer "
+			       "left: link down, %" PRIu64 " sends refused and "
+			       "counted\n", round + 1, done, st.tx_dropped);
 		}
-		CHECK(done == n, "server received %u of %u", done, n);
-		CHECK(bad == 0, "%u packets with wrong contents", bad);
-		CHECK(nb_port_stats(p, &st) == 0 && st.ipackets == n,
-		      "ipackets %" PRIu64 ", expected %u", st.ipackets, n);
-		/* The client exits after sending: its peer goes away. */
-		ret = nb_port_link(p, &link, 0);
-		for (end = now_s() + 20; ret == 0 && link.up && now_s() < end;) {
-			usleep(10000);
-			ret = nb_port_link(p, &link, 0);
-		}
-		CHECK(ret == 0 && !link.up, "link still up after the client left");
-		for (i = 0; i < 10; i++) {
-			struct rte_mbuf *x = nb_pool_alloc(g_pool);
-
-			if (x != NULL) {
-				rte_pktmbuf_append(x, 60);
-				CHECK(nb_port_tx_burst_all(p, 0, &x, 1) == 0,
-				      "a send to a peer that left was taken");
-			}
-		}
-		CHECK(nb_port_stats(p, &st) == 0 && st.tx_dropped == 10,
-		      "tx_dropped %" PRIu64 ", expected 10", st.tx_dropped);
-		printf("memif server: %u packets received; peer left: link down, "
-		       "%" PRIu64 " sends refused and counted\n", done,
-		       st.tx_dropped);
 	} else {
 		for (end = now_s() + 20; done < n && now_s() < end;) {
 			uint16_t k = (uint16_t)RTE_MIN((unsigned int)BURST, n - done), s;

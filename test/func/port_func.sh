@@ -36,13 +36,17 @@ memif)
 	trap '[ -n "$spid" ] && kill $spid 2>/dev/null; rm -f "$sock"' EXIT
 	"$bin" memif-server "$sock" 10000 &
 	spid=$!
+	# Two clients one after the other: the server sees the first leave
+	# and traffic resume with the second.
 	"$bin" memif-client "$sock" 10000
 	crc=$?
+	"$bin" memif-client "$sock" 10000
+	crc2=$?
 	wait $spid
 	src=$?
 	spid=
-	echo "memif: client exit $crc, server exit $src"
-	[ $crc -eq 0 ] && [ $src -eq 0 ]
+	echo "memif: client exits $crc $crc2, server exit $src"
+	[ $crc -eq 0 ] && [ $crc2 -eq 0 ] && [ $src -eq 0 ]
 	;;
 adopt)
 	"$bin" adopt
