@@ -603,10 +603,17 @@ run_memif(const char *sock, unsigned int n, bool server)
 	if (p == NULL) {
 		return env_down();
 	}
-	CHECK(nb_port_start(p) == 0, "start");
-	ret = nb_port_link(p, &link, 20000);
-	CHECK(ret == 0 && link.up, "%s: memif link not up: %d",
-	      server ? "server" : "client", ret);
+	ret = nb_port_start(p);
+	CHECK(ret == 0, "start: %d", ret);
+	if (ret == 0) {
+		ret = nb_port_link(p, &link, 20000);
+		CHECK(ret == 0 && link.up, "%s: memif link not up: %d",
+		      server ? "server" : "client", ret);
+	}
+	if (ret != 0) {
+		nb_port_close(p);
+		return env_down();
+	}
 	if (server) {
 		/* Two clients, one after the other: traffic resumes with the second. */
 		for (round = 0; round < 2; round++) {

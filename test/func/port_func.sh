@@ -36,6 +36,12 @@ memif)
 	trap '[ -n "$spid" ] && kill $spid 2>/dev/null; rm -f "$sock"' EXIT
 	"$bin" memif-server "$sock" 10000 &
 	spid=$!
+	# The server's socket exists once its port is open.
+	i=0
+	while [ ! -S "$sock" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	# Two clients one after the other: the server sees the first leave
 	# and traffic resume with the second.
 	"$bin" memif-client "$sock" 10000
