@@ -654,7 +654,12 @@ nb_port_xstat_get(struct nb_port *p, const char *name, uint64_t *value)
 	if (xs == NULL) {
 		return -ENOMEM;
 	}
-	n = RTE_MIN(nb_port_xstats(p, xs, n), n);
+	i = nb_port_xstats(p, xs, n);
+	if (i < 0) {
+		free(xs);
+		return i;
+	}
+	n = RTE_MIN(i, n);
 	for (i = 0; i < n; i++) {
 		if (strcmp(xs[i].name, name) == 0) {
 			*value = xs[i].value;
