@@ -101,8 +101,9 @@ struct nb_port_conf {
 	uint16_t nb_tx_queues;	/**< TX queues, default 1 (0 allowed: RX only) */
 	uint16_t nb_rx_desc;	/**< descriptors per RX queue; 0: the device's preference or 1024 */
 	uint16_t nb_tx_desc;	/**< descriptors per TX queue; 0: the device's preference or 1024 */
-	struct nb_pool *pool;	/**< feeds every RX queue (unless rx_pools[] is set);
-				     nb_port_tx_alloc() takes from it */
+	struct nb_pool *pool;	/**< feeds every RX queue (unless rx_pools[] or
+				     rx_poolset is set); nb_port_tx_alloc() takes
+				     from it */
 	struct nb_pool **rx_pools; /**< NULL, or nb_rx_queues pools: queue i takes from rx_pools[i] */
 	struct nb_poolset *rx_poolset; /**< NULL, or a pool set that feeds every RX
 					    queue (all its classes, smallest first:

@@ -214,9 +214,9 @@ conf_check(struct nb_port *p, struct nb_port_conf *c,
 		return -EINVAL;
 	}
 	if (c->rx_poolset != NULL) {
-		if (c->rx_pools != NULL || c->pool != NULL) {
-			PORT_LOG(ERR, "port %s: rx_poolset with pool or rx_pools: "
-				 "give one of them", n);
+		if (c->rx_pools != NULL) {
+			PORT_LOG(ERR, "port %s: rx_poolset and rx_pools: give one "
+				 "of them", n);
 			return -EINVAL;
 		}
 		if (info->max_rx_mempools < nb_poolset_count(c->rx_poolset)) {
