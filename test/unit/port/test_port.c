@@ -644,6 +644,14 @@ test_rss_and_rx_pools(void)
 	}
 	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst_all(p, 0, m, n), n);
 	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	/* The MTU asked for is the device's. */
+	c.mtu = 1400;
+	p = nb_port_open("net_null14", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	NB_TEST_ASSERT_INT_EQ(nb_port_info(p, &info), 0);
+	NB_TEST_ASSERT_INT_EQ(info.mtu, 1400);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	c.mtu = 0;
 	/* Hash fields the device does not report are refused. */
 	if (info.rss_hf_capa != UINT64_MAX) {
 		uint64_t bad = ~info.rss_hf_capa & -~info.rss_hf_capa;
