@@ -390,7 +390,7 @@ perf_buf(struct perf_ctx *ctx)
 	one = make_pkt(c.p, PKT_LEN, 1);
 	three = make_pkt(c.p, PKT_LEN, 3);
 	if (one == NULL || three == NULL ||
-	    nb_buf_copy_in(three, FIND_OFF, pat, sizeof(pat)) != 0) {
+	    nb_buf_copy_in(three, FIND_OFF, pat, sizeof(pat), NULL) != 0) {
 		note_fail(ctx, "building the packets");
 		ret = -1;
 		goto out;

@@ -1227,7 +1227,7 @@ op_pullup(struct rd *r)
 	first = s->m->data_len;
 	hp = nb_pool_of(s->m);
 	TRACE("slot %d len %u of %u (first segment %u)", i, len, s->len, first);
-	rc = nb_buf_pullup(&s->m, len);
+	rc = nb_buf_pullup(&s->m, len, NULL);
 	EXPECT(s->m != NULL, "pullup left NULL");
 	if (len == 0 || len > s->len) {
 		EXPECT(rc == -EINVAL && s->m == before, "pullup %u of %u: %d",
@@ -1267,7 +1267,7 @@ op_linearize(struct rd *r)
 	segs = s->m->nb_segs;
 	hp = nb_pool_of(s->m);
 	TRACE("slot %d (%u B, %u segments)", i, s->len, segs);
-	rc = nb_buf_linearize(&s->m);
+	rc = nb_buf_linearize(&s->m, NULL);
 	EXPECT(s->m != NULL, "linearize left NULL");
 	if (rc != 0) {
 		EXPECT(s->m == before, "failed linearize moved *m");
@@ -1303,7 +1303,7 @@ op_copy_in(struct rd *r)
 	TRACE("slot %d off %u len %u of %u", i, off, len, s->len);
 	rng_fill(g_tmp, len);
 	if (off > s->len) {
-		rc = nb_buf_copy_in(s->m, off, g_tmp, len);
+		rc = nb_buf_copy_in(s->m, off, g_tmp, len, NULL);
 		EXPECT(rc == -EINVAL, "copy_in at %u past %u: %d", off, s->len,
 		       rc);
 		return;
@@ -1316,7 +1316,7 @@ op_copy_in(struct rd *r)
 	if (grow && s->len > 0) {
 		make_writable((unsigned int)i, p, s->len - 1, 1);
 	}
-	rc = nb_buf_copy_in(s->m, off, g_tmp, len);
+	rc = nb_buf_copy_in(s->m, off, g_tmp, len, NULL);
 	if (rc != 0) {
 		/* Growth goes to new segments when the last one is shared. */
 		EXPECT((rc == -ENOBUFS && grow) ||
@@ -1640,7 +1640,7 @@ op_attach_ext(struct rd *r)
 	TRACE("slot %u len %u pool %s iova %s cb %d", d, len, nb_pool_name(p),
 	      mode & 2 ? "va" : "bad", e->has_cb);
 	m = nb_buf_attach_ext(p, e->va, iova, len,
-			      e->has_cb ? ext_free_cb : NULL, e);
+			      e->has_cb ? ext_free_cb : NULL, e, 0);
 	if (m == NULL) {
 		EXPECT(rte_errno == (len == 0 ? EINVAL : ENOBUFS),
 		       "attach_ext %u B: %d", len, rte_errno);
@@ -1887,14 +1887,14 @@ op_null(struct rd *r)
 	       "dechain NULL");
 	EXPECT(nb_buf_split(NULL, 1, p) == NULL && rte_errno == EINVAL,
 	       "split NULL");
-	EXPECT(nb_buf_pullup(&n, 1) == -EINVAL &&
-	       nb_buf_pullup(NULL, 1) == -EINVAL, "pullup NULL");
-	EXPECT(nb_buf_linearize(&n) == -EINVAL &&
-	       nb_buf_linearize(NULL) == -EINVAL, "linearize NULL");
+	EXPECT(nb_buf_pullup(&n, 1, NULL) == -EINVAL &&
+	       nb_buf_pullup(NULL, 1, NULL) == -EINVAL, "pullup NULL");
+	EXPECT(nb_buf_linearize(&n, NULL) == -EINVAL &&
+	       nb_buf_linearize(NULL, NULL) == -EINVAL, "linearize NULL");
 	EXPECT(nb_buf_seek(NULL, 0, &so) == NULL && rte_errno == EINVAL,
 	       "seek NULL");
 	EXPECT(nb_buf_copy_out(NULL, 0, &b, 1) == -EINVAL, "copy_out NULL");
-	EXPECT(nb_buf_copy_in(NULL, 0, &b, 1) == -EINVAL, "copy_in NULL");
+	EXPECT(nb_buf_copy_in(NULL, 0, &b, 1, NULL) == -EINVAL, "copy_in NULL");
 	EXPECT(nb_buf_get_u8(NULL, 0) == -EINVAL, "get_u8 NULL");
 	EXPECT(nb_buf_put_u8(NULL, 0, 1) == -EINVAL, "put_u8 NULL");
 	EXPECT(nb_buf_memcmp(NULL, 0, &b, 1) == -EINVAL, "memcmp NULL");
@@ -1904,10 +1904,10 @@ op_null(struct rd *r)
 	EXPECT(nb_buf_clone(NULL, p) == NULL && rte_errno == EINVAL,
 	       "clone NULL");
 	EXPECT(nb_buf_attach_ext(NULL, &b, RTE_BAD_IOVA, 1, NULL,
-				 NULL) == NULL && rte_errno == EINVAL,
+				 NULL, 0) == NULL && rte_errno == EINVAL,
 	       "attach_ext NULL pool");
 	EXPECT(nb_buf_attach_ext(p, NULL, RTE_BAD_IOVA, 1, NULL,
-				 NULL) == NULL && rte_errno == EINVAL,
+				 NULL, 0) == NULL && rte_errno == EINVAL,
 	       "attach_ext NULL va");
 	EXPECT(!nb_buf_is_shared(NULL, 0, 1), "is_shared NULL");
 	EXPECT(nb_buf_make_writable(&n, p, 0, 1) == -EINVAL &&
