@@ -257,21 +257,46 @@ seg_share(const struct rte_mbuf *s)
 	return SH_PRIVATE;
 }
 
-/* Worst sharing over the segments with data in [off, off + len). */
+/*
+ * Worst sharing over the write zone of [off, off + len) (nb_buf.h,
+ * "Writable bytes"): the segments with data in the range, plus the first
+ * segment when off is 0 and the last when the range ends at the end.
+ */
 static enum share
 range_share(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
+	const struct rte_mbuf *head = m;
 	enum share worst = SH_PRIVATE, s;
-	uint32_t pos = 0;
+	uint32_t pos = 0, end = off + len;
 
-	for (; m != NULL && pos < off + len; m = m->next) {
-		if (m->data_len > 0 && pos + m->data_len > off) {
+	for (; m != NULL; m = m->next) {
+		bool zone = (len > 0 && pos < end && pos + m->data_len > off) ||
+			    (m == head && off == 0) ||
+			    (m->next == NULL && end == head->pkt_len);
+
+		if (zone) {
 			s = seg_share(m);
 			worst = s > worst ? s : worst;
 		}
 		pos += m->data_len;
 	}
 	return worst;
+}
+
+/*
+ * The pool new segments come from (nb_buf.h, "Pools for new segments"):
+ * p when given, else the data owner's; NULL for external memory.
+ */
+static struct nb_pool *
+new_seg_pool(const struct rte_mbuf *seg, struct nb_pool *p)
+{
+	if (p != NULL) {
+		return p;
+	}
+	if (RTE_MBUF_HAS_EXTBUF(seg)) {
+		return NULL;
+	}
+	return nb_pool_of(seg_owner(seg));
 }
 
 static const struct rte_mbuf *
@@ -694,7 +719,7 @@ make_writable(unsigned int i, struct nb_pool *p, uint32_t off, uint32_t len)
 	if (rc != 0) {
 		EXPECT(s->m == before, "make_writable failed but moved *m");
 	}
-	if (rc == 0 && len > 0) {
+	if (rc == 0) {
 		EXPECT(!nb_buf_is_shared(s->m, off, len),
 		       "still shared after make_writable(%u, %u)", off, len);
 		EXPECT(range_share(s->m, off, len) != SH_SHARED,
@@ -858,15 +883,21 @@ op_push(struct rd *r)
 		return;
 	}
 	TRACE("slot %d len %u (headroom %u)", i, len, nb_buf_headroom(s->m));
-	/* The new bytes go in front of the first segment: make it private. */
-	if (s->m->data_len > 0 && seg_share(s->m) != SH_PRIVATE) {
-		make_writable((unsigned int)i, p, 0, 1);
+	/* The new bytes go in front of the first segment, empty or not:
+	 * make its headroom writable (sometimes not, to see the refusal). */
+	if (seg_share(s->m) == SH_SHARED && (rd_u8(r) & 7) != 0) {
+		make_writable((unsigned int)i, p, 0, 0);
 	}
 	head = nb_buf_headroom(s->m);
 	ptr = nb_buf_push(s->m, (uint16_t)len);
 	if (len > head) {
 		EXPECT(ptr == NULL && rte_errno == ENOSPC,
 		       "push %u with headroom %u", len, head);
+		return;
+	}
+	if (len > 0 && seg_share(s->m) == SH_SHARED) {
+		EXPECT(ptr == NULL && rte_errno == EPERM,
+		       "push %u into a shared head: %p", len, (void *)ptr);
 		return;
 	}
 	EXPECT(ptr == rte_pktmbuf_mtod(s->m, uint8_t *), "push pointer");
@@ -935,8 +966,8 @@ op_put(struct rd *r)
 	}
 	TRACE("slot %d len %u (tailroom %u)", i, len, nb_buf_tailroom(s->m));
 	last = last_seg(s->m);
-	if (s->len > 0 && last->data_len > 0 && seg_share(last) != SH_PRIVATE) {
-		make_writable((unsigned int)i, p, s->len - 1, 1);
+	if (seg_share(last) == SH_SHARED && (rd_u8(r) & 7) != 0) {
+		make_writable((unsigned int)i, p, s->len, 0);
 	}
 	last = last_seg(s->m);
 	tail = nb_buf_tailroom(s->m);
@@ -945,6 +976,11 @@ op_put(struct rd *r)
 	if (len > tail) {
 		EXPECT(ptr == NULL && rte_errno == ENOSPC,
 		       "put %u with tailroom %u", len, tail);
+		return;
+	}
+	if (len > 0 && seg_share(last) == SH_SHARED) {
+		EXPECT(ptr == NULL && rte_errno == EPERM,
+		       "put %u into a shared tail: %p", len, (void *)ptr);
 		return;
 	}
 	EXPECT(ptr == rte_pktmbuf_mtod_offset(last, uint8_t *, last_len),
@@ -1194,16 +1230,20 @@ op_split(struct rd *r)
 	TRACE("slot %d at %u of %u (%s) rest to slot %u", i, off, s->len,
 	      cut ? "boundary" : "inside", d);
 	rest = nb_buf_split(s->m, off, p);
-	if (off == 0 || off >= s->len) {
+	if (off > s->len) {
 		EXPECT(rest == NULL && rte_errno == EINVAL, "split at %u of %u",
 		       off, s->len);
 		return;
 	}
 	if (rest == NULL) {
-		EXPECT(rte_errno == ENOBUFS && !cut, "split at %u: %d", off,
-		       rte_errno);
+		/* A header is needed inside a segment, at 0 and at the end. */
+		EXPECT(rte_errno == ENOBUFS &&
+		       (!cut || off == 0 || off == s->len),
+		       "split at %u of %u: %d", off, s->len, rte_errno);
 		return;
 	}
+	EXPECT(rest->packet_type == s->m->packet_type &&
+	       rest->vlan_tci == s->m->vlan_tci, "split lost the metadata");
 	slot_set(d, rest, s->model + off, s->len - off);
 	s->len = off;
 }
@@ -1212,6 +1252,7 @@ static void
 op_pullup(struct rd *r)
 {
 	int i = pick_live(r);
+	struct nb_pool *p = (rd_u8(r) & 1) != 0 ? pick_pool(r) : NULL;
 	struct slot *s;
 	struct rte_mbuf *before;
 	struct nb_pool *hp;
@@ -1225,11 +1266,11 @@ op_pullup(struct rd *r)
 	len = pick_len(r, s->len);
 	before = s->m;
 	first = s->m->data_len;
-	hp = nb_pool_of(s->m);
+	hp = new_seg_pool(s->m, p);
 	TRACE("slot %d len %u of %u (first segment %u)", i, len, s->len, first);
-	rc = nb_buf_pullup(&s->m, len, NULL);
+	rc = nb_buf_pullup(&s->m, len, p);
 	EXPECT(s->m != NULL, "pullup left NULL");
-	if (len == 0 || len > s->len) {
+	if (len > s->len) {
 		EXPECT(rc == -EINVAL && s->m == before, "pullup %u of %u: %d",
 		       len, s->len, rc);
 		return;
@@ -1253,6 +1294,7 @@ static void
 op_linearize(struct rd *r)
 {
 	int i = pick_live(r);
+	struct nb_pool *p = (rd_u8(r) & 1) != 0 ? pick_pool(r) : NULL;
 	struct slot *s;
 	struct rte_mbuf *before;
 	struct nb_pool *hp;
@@ -1265,9 +1307,9 @@ op_linearize(struct rd *r)
 	s = &g_slot[i];
 	before = s->m;
 	segs = s->m->nb_segs;
-	hp = nb_pool_of(s->m);
+	hp = new_seg_pool(s->m, p);
 	TRACE("slot %d (%u B, %u segments)", i, s->len, segs);
-	rc = nb_buf_linearize(&s->m, NULL);
+	rc = nb_buf_linearize(&s->m, p);
 	EXPECT(s->m != NULL, "linearize left NULL");
 	if (rc != 0) {
 		EXPECT(s->m == before, "failed linearize moved *m");
@@ -1303,7 +1345,7 @@ op_copy_in(struct rd *r)
 	TRACE("slot %d off %u len %u of %u", i, off, len, s->len);
 	rng_fill(g_tmp, len);
 	if (off > s->len) {
-		rc = nb_buf_copy_in(s->m, off, g_tmp, len, NULL);
+		rc = nb_buf_copy_in(s->m, off, g_tmp, len, p);
 		EXPECT(rc == -EINVAL, "copy_in at %u past %u: %d", off, s->len,
 		       rc);
 		return;
@@ -1313,16 +1355,13 @@ op_copy_in(struct rd *r)
 	if (overlap > 0) {
 		make_writable((unsigned int)i, p, off, overlap);
 	}
-	if (grow && s->len > 0) {
-		make_writable((unsigned int)i, p, s->len - 1, 1);
-	}
-	rc = nb_buf_copy_in(s->m, off, g_tmp, len, NULL);
+	rc = nb_buf_copy_in(s->m, off, g_tmp, len, p);
 	if (rc != 0) {
 		/* Growth goes to new segments when the last one is shared. */
 		EXPECT((rc == -ENOBUFS && grow) ||
 		       (rc == -EPERM && overlap > 0 &&
 			range_share(s->m, off, overlap) == SH_SHARED) ||
-		       (rc == -EINVAL && len == 0),
+		       (rc == -EOVERFLOW && grow),
 		       "copy_in %u at %u of %u: %d", len, off, s->len, rc);
 		return;
 	}
@@ -1483,7 +1522,9 @@ op_memfind(struct rd *r)
 	TRACE("slot %d len %u start %u of %u", i, len, start, s->len);
 	got = nb_buf_memfind(s->m, g_tmp, len, start);
 	if (len == 0) {
-		EXPECT(got == -EINVAL, "memfind of nothing: %d", got);
+		EXPECT(got == (start <= s->len ? (int32_t)start : -ENOENT),
+		       "memfind of nothing from %u of %u: %d", start, s->len,
+		       got);
 		return;
 	}
 	for (k = start; (uint64_t)k + len <= s->len; k++) {
@@ -1679,12 +1720,6 @@ op_make_writable(struct rd *r)
 		       "the end: %d", rc);
 		return;
 	}
-	if (len == 0) {
-		rc = nb_buf_make_writable(&s->m, p, off, len);
-		EXPECT(rc == 0 || rc == -EINVAL, "make_writable of 0 B: %d",
-		       rc);
-		return;
-	}
 	make_writable((unsigned int)i, p, off, len);
 }
 
@@ -1705,8 +1740,8 @@ op_is_shared(struct rd *r)
 	len = pick_len(r, s->len);
 	got = nb_buf_is_shared(s->m, off, len);
 	TRACE("slot %d off %u len %u of %u: %d", i, off, len, s->len, got);
-	if ((uint64_t)off + len > s->len || len == 0) {
-		EXPECT(!got, "is_shared of a bad range is true");
+	if ((uint64_t)off + len > s->len) {
+		EXPECT(got, "is_shared of a bad range is false");
 		return;
 	}
 	want = range_share(s->m, off, len);
@@ -1734,7 +1769,7 @@ op_copy(struct rd *r)
 	TRACE("slot %d off %u len %u of %u to slot %u from %s", i, off, len,
 	      s->len, d, nb_pool_name(p));
 	c = nb_buf_copy(s->m, p, off, len);
-	if ((uint64_t)off + len > s->len || len == 0) {
+	if ((uint64_t)off + len > s->len) {
 		EXPECT(c == NULL && rte_errno == EINVAL, "copy of a bad range");
 		return;
 	}
@@ -1909,7 +1944,7 @@ op_null(struct rd *r)
 	EXPECT(nb_buf_attach_ext(p, NULL, RTE_BAD_IOVA, 1, NULL,
 				 NULL, 0) == NULL && rte_errno == EINVAL,
 	       "attach_ext NULL va");
-	EXPECT(!nb_buf_is_shared(NULL, 0, 1), "is_shared NULL");
+	EXPECT(nb_buf_is_shared(NULL, 0, 1), "is_shared NULL");
 	EXPECT(nb_buf_make_writable(&n, p, 0, 1) == -EINVAL &&
 	       nb_buf_make_writable(NULL, p, 0, 1) == -EINVAL,
 	       "make_writable NULL");
