@@ -130,9 +130,9 @@ take(struct rte_mbuf **list)
 struct rte_mbuf *
 nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 {
-	struct rte_mbuf *hdrs, *h, *seg, *mc;
-	struct rte_mbuf **tail;
-	unsigned int n;
+	struct rte_mbuf *hdrs[RTE_MBUF_MAX_NB_SEGS];
+	struct rte_mbuf *seg, *mc, *prev;
+	unsigned int n, i;
 
 	(void)NB_BUF__DEBUG_USE(m);
 
@@ -166,27 +166,34 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 			return NULL;
 		}
 	}
-	hdrs = buf_alloc_segs(nb_pool_mempool(p), n);
-	if (unlikely(hdrs == NULL)) {
+	/* One bulk allocation into an array: no list to build and undo. */
+	if (unlikely(nb_pool__alloc_bulk(p, hdrs, n, NULL, 0) != 0)) {
 		rte_errno = ENOBUFS;
 		return NULL;
 	}
-	mc = NULL;
-	tail = &mc;
-	for (seg = m; seg != NULL; seg = seg->next) {
+	prev = NULL;
+	for (i = 0, seg = m; i < n; i++, seg = seg->next) {
 		/* Checked above, but two segments may have one data owner. */
 		if (unlikely(buf_data_refcnt(seg) == UINT16_MAX)) {
-			nb_buf__free_chain(mc);		/* attached: drops their refs */
-			nb_buf__free_chain(hdrs);
+			unsigned int k;
+
+			if (prev != NULL) {
+				prev->next = NULL;
+				nb_buf__free_chain(hdrs[0]);	/* attached ones */
+			}
+			for (k = i; k < n; k++) {
+				nb_buf_free(hdrs[k]);
+			}
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
-		h = take(&hdrs);
-		rte_pktmbuf_attach(h, seg);
-		*tail = h;
-		tail = &h->next;
+		rte_pktmbuf_attach(hdrs[i], seg);
+		if (prev != NULL) {
+			prev->next = hdrs[i];
+		}
+		prev = hdrs[i];
 	}
-	NB_ASSERT(hdrs == NULL);
+	mc = hdrs[0];
 	mc->pkt_len = m->pkt_len;
 	mc->nb_segs = (uint16_t)n;
 	return mc;
@@ -629,14 +636,42 @@ nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
 		rte_errno = EOVERFLOW;
 		return NULL;
 	}
+	/* The segment holding byte off. */
+	seg = buf_seg_at(m, off, &soff);
+	if (likely(n == 1)) {
+		/* It fits one segment (the common case): one allocation, and
+		 * one copy per source segment straight to its place. */
+		char *dst;
+
+		mc = nb_pool__alloc(p, NULL, 0);
+		if (unlikely(mc == NULL)) {
+			rte_errno = ENOBUFS;
+			return NULL;
+		}
+		dst = rte_pktmbuf_mtod(mc, char *);
+		for (left = len; left > 0; seg = seg->next, soff = 0) {
+			if (unlikely(seg == NULL)) {
+				nb_buf_free(mc);
+				rte_errno = EINVAL;	/* chain too short */
+				return NULL;
+			}
+			c = RTE_MIN((uint32_t)seg->data_len - soff, left);
+			rte_memcpy(dst, rte_pktmbuf_mtod_offset(seg, const char *,
+								soff), c);
+			dst += c;
+			left -= c;
+		}
+		mc->data_len = (uint16_t)len;
+		mc->pkt_len = len;
+		buf_copy_meta(mc, m);
+		return mc;
+	}
 	mc = buf_alloc_segs(nb_pool_mempool(p), (unsigned int)n);
 	if (unlikely(mc == NULL)) {
 		rte_errno = ENOBUFS;
 		return NULL;
 	}
 
-	/* The segment holding byte off. */
-	seg = buf_seg_at(m, off, &soff);
 	left = len;
 	nseg = 0;
 	for (d = mc; d != NULL; d = d->next) {

@@ -510,16 +510,23 @@ void *nb_buf__pull_chain(struct rte_mbuf *m, uint32_t len);
 static inline void *
 nb_buf_pull(struct rte_mbuf *m, uint32_t len)
 {
-	if (NB_BUF__DEBUG_USE(m)) {
+	uint16_t off, dlen;
+
+	if (unlikely(m == NULL) || NB_BUF__DEBUG_USE(m)) {
 		return nb_buf__fail(EINVAL);
 	}
 	/* Within the first segment, leaving data in it: the common case.
-	 * Everything else (errors, emptying it, crossing) is out of line. */
-	if (likely(m != NULL && len < m->data_len)) {
-		m->data_off = (uint16_t)(m->data_off + len);
-		m->data_len = (uint16_t)(m->data_len - len);
+	 * Everything else (emptying it, crossing, errors) is out of line.
+	 * Both fields are read first, so a push just before is forwarded
+	 * in registers rather than through memory. */
+	off = m->data_off;
+	dlen = m->data_len;
+	if (likely(len < dlen)) {
+		off = (uint16_t)(off + len);
+		m->data_off = off;
+		m->data_len = (uint16_t)(dlen - len);
 		m->pkt_len -= len;
-		return rte_pktmbuf_mtod(m, void *);
+		return (char *)m->buf_addr + off;
 	}
 	return nb_buf__pull_chain(m, len);
 }
