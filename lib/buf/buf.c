@@ -43,7 +43,7 @@ nb_buf__bad_free(struct rte_mbuf *m)
  * A segment whose last reference went: back to its pool, unless nbkit can
  * tell it is already there (double free). Returns 1 when it went back.
  */
-static unsigned int
+static inline unsigned int
 seg_release(struct rte_mbuf *m)
 {
 	m->next = NULL;
@@ -62,7 +62,7 @@ seg_release(struct rte_mbuf *m)
 }
 
 /* Give an indirect/external header its own buffer back (DPDK's detach). */
-static void
+static inline void
 seg_restore(struct rte_mbuf *m)
 {
 	struct rte_mempool *mp = m->pool;
@@ -78,7 +78,7 @@ seg_restore(struct rte_mbuf *m)
 	m->ol_flags = 0;
 }
 
-unsigned int
+__rte_always_inline unsigned int
 buf_free_seg(struct rte_mbuf *m)
 {
 	unsigned int n = 0;
