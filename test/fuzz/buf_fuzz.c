@@ -187,6 +187,8 @@ struct ext_rec {
 	uint32_t len;
 	unsigned int calls;	/* times the free callback ran */
 	bool has_cb;		/* false: freed by the harness at the end */
+	bool ro;		/* attached with NB_BUF_EXT_RO */
+	uint64_t sum;		/* ro: hash of the bytes, which never change */
 };
 
 static struct ext_rec g_ext[MAX_EXT];
@@ -234,6 +236,36 @@ enum share {
 	SH_SHARED,	/* another reference reaches the data */
 };
 
+/* FNV-1a of the bytes of read-only external memory. */
+static uint64_t
+bytes_hash(const uint8_t *b, uint32_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ b[i]) * 1099511628211ull;
+	}
+	return h;
+}
+
+/* Is @va inside external memory attached read-only and not yet freed? */
+static bool
+ext_ro_at(const void *va)
+{
+	unsigned int i;
+
+	for (i = 0; i < g_nb_ext; i++) {
+		const struct ext_rec *e = &g_ext[i];
+
+		if (e->ro && e->calls == 0 && (const uint8_t *)va >= e->va &&
+		    (const uint8_t *)va < e->va + e->len) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static struct rte_mbuf *
 seg_owner(const struct rte_mbuf *s)
 {
@@ -247,8 +279,9 @@ seg_share(const struct rte_mbuf *s)
 		return SH_SHARED;
 	}
 	if (RTE_MBUF_HAS_EXTBUF(s)) {
-		return rte_mbuf_ext_refcnt_read(s->shinfo) > 1 ? SH_SHARED :
-			SH_PRIVATE;
+		/* Read-only memory is never writable (nb_buf.h). */
+		return rte_mbuf_ext_refcnt_read(s->shinfo) > 1 ||
+		       ext_ro_at(s->buf_addr) ? SH_SHARED : SH_PRIVATE;
 	}
 	if (RTE_MBUF_CLONED(s)) {
 		return rte_mbuf_refcnt_read(seg_owner(s)) > 1 ? SH_SHARED :
@@ -1647,6 +1680,8 @@ ext_free_cb(void *va, void *opaque)
 
 	EXPECT(va == e->va, "external free callback: va %p, attached %p", va,
 	       (void *)e->va);
+	EXPECT(!e->ro || bytes_hash(e->va, e->len) == e->sum,
+	       "read-only external memory was written");
 	e->calls++;
 	EXPECT(e->calls == 1, "external free callback ran %u times",
 	       e->calls);
@@ -1674,14 +1709,17 @@ op_attach_ext(struct rd *r)
 	e->len = len;
 	e->calls = 0;
 	e->has_cb = !(mode & 1);
+	e->ro = (mode & 4) != 0;
 	e->va = malloc(len > 0 ? len : 1);
 	EXPECT(e->va != NULL, "malloc %u", len);
 	rng_fill(e->va, len);
+	e->sum = e->ro ? bytes_hash(e->va, len) : 0;
 	iova = mode & 2 ? (rte_iova_t)(uintptr_t)e->va : RTE_BAD_IOVA;
-	TRACE("slot %u len %u pool %s iova %s cb %d", d, len, nb_pool_name(p),
-	      mode & 2 ? "va" : "bad", e->has_cb);
+	TRACE("slot %u len %u pool %s iova %s cb %d ro %d", d, len,
+	      nb_pool_name(p), mode & 2 ? "va" : "bad", e->has_cb, e->ro);
 	m = nb_buf_attach_ext(p, e->va, iova, len,
-			      e->has_cb ? ext_free_cb : NULL, e, 0);
+			      e->has_cb ? ext_free_cb : NULL, e,
+			      e->ro ? NB_BUF_EXT_RO : 0);
 	if (m == NULL) {
 		EXPECT(rte_errno == (len == 0 ? EINVAL : ENOBUFS),
 		       "attach_ext %u B: %d", len, rte_errno);
@@ -2096,6 +2134,10 @@ teardown(void)
 			EXPECT(g_ext[i].calls == 1, "external buffer %u: free "
 			       "callback ran %u times", i, g_ext[i].calls);
 		} else {
+			EXPECT(!g_ext[i].ro || bytes_hash(g_ext[i].va,
+							  g_ext[i].len) ==
+			       g_ext[i].sum,
+			       "read-only external memory %u was written", i);
 			free(g_ext[i].va);
 		}
 	}
