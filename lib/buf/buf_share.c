@@ -161,10 +161,6 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
-		if (unlikely(buf_data_refcnt(seg) == UINT16_MAX)) {
-			rte_errno = EOVERFLOW;
-			return NULL;
-		}
 	}
 	/* One bulk allocation into an array: no list to build and undo. */
 	if (unlikely(nb_pool__alloc_bulk(p, hdrs, n, NULL, 0) != 0)) {
@@ -173,7 +169,8 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 	}
 	prev = NULL;
 	for (i = 0, seg = m; i < n; i++, seg = seg->next) {
-		/* Checked above, but two segments may have one data owner. */
+		/* Checked as each header is attached (two segments may have
+		 * one data owner); the rare failure undoes what was done. */
 		if (unlikely(buf_data_refcnt(seg) == UINT16_MAX)) {
 			unsigned int k;
 
