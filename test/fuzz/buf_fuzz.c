@@ -1238,6 +1238,9 @@ op_dechain(struct rd *r)
 	       s->m->pkt_len == first, "dechain: head not one segment");
 	EXPECT(rest->nb_segs == segs - 1, "dechain: rest has %u segments",
 	       rest->nb_segs);
+	EXPECT(rest->packet_type == s->m->packet_type &&
+	       rest->vlan_tci == s->m->vlan_tci,
+	       "dechain: the rest lost the metadata (split keeps it)");
 	slot_set(d, rest, s->model + first, s->len - first);
 	s->len = first;
 }
