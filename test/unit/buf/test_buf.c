@@ -3667,6 +3667,19 @@ BUF_TEST(test_edges)
 	}
 	pkt_eq(m, model, STD_LEN, "split at len: first part");
 	nb_buf_free(m);
+	/* Inside a segment: the halves share it until one goes. */
+	m = mk_std(p, model);
+	r = nb_buf_split(m, 700, p);
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT(nb_buf_is_shared(m, 699, 1) && nb_buf_is_shared(r, 0, 1));
+	NB_TEST_ASSERT_INT_EQ(nb_buf_put_u8(m, 699, 1), -EPERM);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_put_u8(r, 0, 1), -EPERM);
+	CU_ASSERT(!nb_buf_is_shared(m, 0, 512));
+	nb_buf_free(r);
+	CU_ASSERT(!nb_buf_is_shared(m, 699, 1));
+	NB_TEST_ASSERT_INT_EQ(nb_buf_put_u8(m, 699, model[699]), 0);
+	pkt_eq(m, model, 700, "first half after the second is freed");
+	nb_buf_free(m);
 	/* dechain: the same metadata as split. */
 	m = mk_std(p, model);
 	m->packet_type = RTE_PTYPE_L3_IPV6;
