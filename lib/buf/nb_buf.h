@@ -856,9 +856,7 @@ nb_buf_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
 		 * rte_pktmbuf_read would walk past the last segment). */
 		return rte_pktmbuf_mtod(m, const void *);
 	}
-	/* Past the first segment: DPDK's reader, without the first-segment
-	 * test rte_pktmbuf_read() would repeat. */
-	p = __rte_pktmbuf_read(m, off, len, buf);
+	p = rte_pktmbuf_read(m, off, len, buf);
 	if (p == NULL) {
 		rte_errno = EINVAL;
 	}
