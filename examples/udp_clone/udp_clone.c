@@ -95,7 +95,7 @@ build_udp(struct nb_pool *p, const struct rte_ether_addr *src_mac)
 	if (m == NULL) {
 		return NULL;
 	}
-	if (nb_buf_copy_in(m, 0, g_payload, plen) != 0) {
+	if (nb_buf_copy_in(m, 0, g_payload, plen, NULL) != 0) {
 		nb_buf_free(m);
 		return NULL;
 	}

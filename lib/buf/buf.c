@@ -43,7 +43,7 @@ nb_buf__bad_free(struct rte_mbuf *m)
  * A segment whose last reference went: back to its pool, unless nbkit can
  * tell it is already there (double free). Returns 1 when it went back.
  */
-static unsigned int
+static inline unsigned int
 seg_release(struct rte_mbuf *m)
 {
 	m->next = NULL;
@@ -62,7 +62,7 @@ seg_release(struct rte_mbuf *m)
 }
 
 /* Give an indirect/external header its own buffer back (DPDK's detach). */
-static void
+static inline void
 seg_restore(struct rte_mbuf *m)
 {
 	struct rte_mempool *mp = m->pool;
@@ -78,7 +78,7 @@ seg_restore(struct rte_mbuf *m)
 	m->ol_flags = 0;
 }
 
-unsigned int
+__rte_always_inline unsigned int
 buf_free_seg(struct rte_mbuf *m)
 {
 	unsigned int n = 0;
@@ -196,7 +196,7 @@ nb_buf__alloc_chain(struct nb_pool *p, uint16_t headroom, uint32_t len)
 		nb_segs += (len - (room - headroom) + room - 1) / room;
 	}
 	if (nb_segs > RTE_MBUF_MAX_NB_SEGS) {
-		rte_errno = EINVAL;
+		rte_errno = EOVERFLOW;
 		return NULL;
 	}
 	head = buf_alloc_segs(nb_pool_mempool(p), nb_segs);
@@ -287,7 +287,8 @@ nb_buf_alloc_bulk(struct nb_pool *p, enum nb_layer layer, uint32_t len,
 			while (i > 0) {
 				nb_buf_free(pkts[--i]);
 			}
-			return err == EINVAL ? -EINVAL : -ENOBUFS;
+			return err == EINVAL || err == EOVERFLOW ? -err :
+								     -ENOBUFS;
 		}
 	}
 	return 0;
@@ -346,6 +347,45 @@ nb_buf__fail(int err)
 {
 	rte_errno = err;
 	return NULL;
+}
+
+/*
+ * Out of line part of nb_buf_push(): the fast path only took a direct
+ * segment held once with the room. Here: no room (ENOSPC), data that is
+ * not writable (EPERM: shared, or read-only external memory), or a
+ * writable clone or external segment (done here).
+ */
+void *
+nb_buf__push_slow(struct rte_mbuf *m, uint16_t len)
+{
+	if (len > m->data_off) {
+		return nb_buf__fail(ENOSPC);
+	}
+	if (len > 0 && buf_seg_shared(m)) {
+		return nb_buf__fail(EPERM);
+	}
+	m->data_off = (uint16_t)(m->data_off - len);
+	m->data_len = (uint16_t)(m->data_len + len);
+	m->pkt_len += len;
+	return rte_pktmbuf_mtod(m, void *);
+}
+
+/* Out of line part of nb_buf_put(), as nb_buf__push_slow() at the tail. */
+void *
+nb_buf__put_slow(struct rte_mbuf *m, struct rte_mbuf *last, uint16_t len)
+{
+	void *tail;
+
+	if (len > rte_pktmbuf_tailroom(last)) {
+		return nb_buf__fail(ENOSPC);
+	}
+	if (len > 0 && buf_seg_shared(last)) {
+		return nb_buf__fail(EPERM);
+	}
+	tail = rte_pktmbuf_mtod_offset(last, char *, last->data_len);
+	last->data_len = (uint16_t)(last->data_len + len);
+	m->pkt_len += len;
+	return tail;
 }
 
 void *

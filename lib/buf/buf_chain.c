@@ -47,28 +47,28 @@ chain_last(struct rte_mbuf *m)
 }
 
 /*
- * A new segment of the pool @like came from (nbkit's allocation when it is
- * an nbkit pool, DPDK's otherwise), placed to hold @len bytes: the data
- * starts at @like's headroom when that leaves room for len, else as far
- * back as it can. Returns 0 and the segment (data_len 0) in *out, or
- * -ENOSPC (len larger than the segment) or -ENOBUFS (pool empty, no pool).
- * Nothing is taken on failure.
+ * A new segment of @mp (nb_buf.h, "Pools for new segments"; nbkit's
+ * allocation when it is an nbkit pool, DPDK's otherwise), placed to hold
+ * @len bytes: the data starts at @like's headroom when that leaves room
+ * for len, else as far back as it can. Returns 0 and the segment
+ * (data_len 0) in *out, or -ENOSPC (len larger than the segment) or
+ * -ENOBUFS (pool empty, no pool). Nothing is taken on failure.
  */
 static int
-seg_alloc_like(const struct rte_mbuf *like, uint32_t len,
-	       struct rte_mbuf **out)
+seg_alloc_like(struct rte_mempool *mp, const struct rte_mbuf *like,
+	       uint32_t len, struct rte_mbuf **out)
 {
 	struct rte_mbuf *n;
 	uint16_t room;
 
-	if (like->pool == NULL) {
+	if (mp == NULL) {
 		return -ENOBUFS;
 	}
-	room = rte_pktmbuf_data_room_size(like->pool);
+	room = rte_pktmbuf_data_room_size(mp);
 	if (len > room) {
 		return -ENOSPC;
 	}
-	n = buf_alloc_segs(like->pool, 1);
+	n = buf_alloc_segs(mp, 1);
 	if (n == NULL) {
 		return -ENOBUFS;
 	}
@@ -99,12 +99,12 @@ seg_cut(struct rte_mbuf *m, uint32_t len, uint32_t *k)
 /*
  * A header to put in place of @cut, a segment to be consumed in part whose
  * header may be held elsewhere (refcnt > 1): 0 and *rep = NULL when cut
- * is NULL or private; 0 and a fresh header of cut's pool (the caller
- * owns it) in *rep; -EOVERFLOW (cut's data count at its maximum) or
- * -ENOBUFS, nothing taken.
+ * is NULL or private; 0 and a fresh header of @mp (or cut's pool when mp
+ * is NULL; the caller owns it) in *rep; -EOVERFLOW (cut's data count at
+ * its maximum) or -ENOBUFS, nothing taken.
  */
 static int
-rep_alloc(struct rte_mbuf *cut, struct rte_mbuf **rep)
+rep_alloc(struct rte_mbuf *cut, struct rte_mempool *mp, struct rte_mbuf **rep)
 {
 	*rep = NULL;
 	if (cut == NULL || rte_mbuf_refcnt_read(cut) <= 1) {
@@ -113,7 +113,7 @@ rep_alloc(struct rte_mbuf *cut, struct rte_mbuf **rep)
 	if ((buf_data_refcnt(cut) == UINT16_MAX)) {
 		return -EOVERFLOW;
 	}
-	*rep = buf_alloc_segs(cut->pool, 1);
+	*rep = buf_alloc_segs(mp != NULL ? mp : cut->pool, 1);
 	return *rep != NULL ? 0 : -ENOBUFS;
 }
 
@@ -261,7 +261,8 @@ nb_buf_chain(struct rte_mbuf *head, struct rte_mbuf *tail)
 
 /*
  * Cut a packet after its first segment. The caller then owns two packets
- * (m, one segment, and the returned rest); no reference count changes.
+ * (m, one segment, and the returned rest, which carries m's metadata as
+ * nb_buf_split() does); no reference count changes.
  * On failure (NULL with rte_errno) m is unchanged.
  */
 struct rte_mbuf *
@@ -284,6 +285,7 @@ nb_buf_dechain(struct rte_mbuf *m)
 		return NULL;
 	}
 	rest = m->next;
+	buf_copy_meta(rest, m);
 	rest->pkt_len = m->pkt_len - m->data_len;
 	rest->nb_segs = (uint16_t)(m->nb_segs - 1);
 	m->next = NULL;
@@ -295,11 +297,14 @@ nb_buf_dechain(struct rte_mbuf *m)
 /*
  * Split a packet at byte @off. The caller then owns two packets: m with
  * [0, off) and the returned one with [off, pkt_len), which carries m's
- * metadata (offload flags, port, hash...). Inside a segment, a clone
- * header from @p (which may be NULL when off falls on a segment boundary)
- * takes one more reference to that segment's data. On failure (NULL with
- * rte_errno EINVAL, ENOBUFS, or EOVERFLOW when the data's reference count
- * is at its maximum) m is unchanged and nothing is taken.
+ * metadata (offload flags, port, hash...), as nb_buf_dechain()'s does.
+ * Inside a segment, and at 0 (m keeps its first segment, emptied: the
+ * caller's pointer stays the packet's head), a clone header from @p takes
+ * one more reference to that segment's data; at pkt_len the second part is
+ * one empty segment of @p. @p may be NULL when off falls on a boundary
+ * between two segments. On failure (NULL with rte_errno EINVAL, ENOBUFS,
+ * or EOVERFLOW when the data's reference count is at its maximum) m is
+ * unchanged and nothing is taken.
  */
 struct rte_mbuf *
 nb_buf_split(struct rte_mbuf *m, uint32_t off, struct nb_pool *p)
@@ -311,13 +316,30 @@ nb_buf_split(struct rte_mbuf *m, uint32_t off, struct nb_pool *p)
 
 	(void)NB_BUF__DEBUG_USE(m);
 
-	if (m == NULL || off == 0 || off >= m->pkt_len) {
+	if (m == NULL || off > m->pkt_len) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	/* The segment holding byte off (empty segments are skipped). */
+	if (off == m->pkt_len) {
+		/* Nothing after off: the second part is empty. */
+		if (p == NULL) {
+			rte_errno = EINVAL;
+			return NULL;
+		}
+		rest = nb_pool_alloc(p);
+		if (rest == NULL) {
+			rte_errno = ENOBUFS;
+			return NULL;
+		}
+		rest->data_len = 0;
+		rest->pkt_len = 0;
+		buf_copy_meta(rest, m);
+		return rest;
+	}
+	/* The segment holding byte off (empty segments are skipped; at 0
+	 * the first segment, even empty, so that m keeps its head). */
 	seg = m;
-	while (soff >= seg->data_len) {
+	while (off > 0 && soff >= seg->data_len) {
 		soff -= seg->data_len;
 		prev = seg;
 		seg = seg->next;
@@ -327,15 +349,15 @@ nb_buf_split(struct rte_mbuf *m, uint32_t off, struct nb_pool *p)
 		}
 		kept++;
 	}
-	if (soff == 0) {
-		/* At a boundary (off > 0, so seg is not the first): cut. */
-		NB_ASSERT(prev != NULL);
+	if (soff == 0 && prev != NULL) {
+		/* At a boundary after the first segment: cut. */
 		rest = seg;
 		prev->next = NULL;
 		kept--;
 		rest_segs = (uint16_t)(m->nb_segs - kept);
 	} else {
-		/* Inside seg: a clone header carries its second part. */
+		/* Inside seg (or at 0): a clone header carries its second
+		 * part. */
 		if (p == NULL) {
 			rte_errno = EINVAL;
 			return NULL;
@@ -398,23 +420,26 @@ chain_drop_front(struct rte_mbuf *m, uint32_t len, struct rte_mbuf *rep,
  * segment is then dropped (one reference), its metadata carried over, and
  * the new one is placed to keep its headroom where it can. Segments emptied
  * are dropped; a segment consumed in part that another reference may hold
- * (refcnt > 1) is left as it is and a clone header of its pool takes its
- * place, so every other holder still has the packet it had. On failure
- * (-EINVAL, -ENOSPC, -ENOBUFS, -EOVERFLOW for a data count at its maximum)
- * *mp and the packet are unchanged and nothing is taken (unlike m_pullup,
- * which frees the chain).
+ * (refcnt > 1) is left as it is and a clone header takes its place, so
+ * every other holder still has the packet it had. New segments and that
+ * header come from @p, else from the first segment's data owner's pool
+ * (buf_data_pool()). On failure (-EINVAL, -ENOSPC, -ENOBUFS, -EOVERFLOW
+ * for a data count at its maximum) *mp and the packet are unchanged and
+ * nothing is taken (unlike m_pullup, which frees the chain). len 0 is
+ * satisfied by any packet.
  */
 int
-nb_buf_pullup(struct rte_mbuf **mp, uint32_t len)
+nb_buf_pullup(struct rte_mbuf **mp, uint32_t len, struct nb_pool *p)
 {
 	struct rte_mbuf *m, *n, *cut, *rep;
+	struct rte_mempool *pool;
 	uint32_t pkt_len, k;
 	uint16_t nb_segs, dropped = 0;
 	int ret;
 
 	(void)(mp != NULL && NB_BUF__DEBUG_USE(*mp));
 
-	if (mp == NULL || *mp == NULL || len == 0 || len > (*mp)->pkt_len) {
+	if (mp == NULL || *mp == NULL || len > (*mp)->pkt_len) {
 		return -EINVAL;
 	}
 	m = *mp;
@@ -423,22 +448,23 @@ nb_buf_pullup(struct rte_mbuf **mp, uint32_t len)
 	}
 	/* The segment consumed in part, if any, may need a header of ours. */
 	cut = seg_cut(m, len, &k);
+	pool = buf_data_pool(m, p);
 	if (RTE_MBUF_DIRECT(m) && !buf_seg_shared(m) &&
 	    (uint32_t)m->buf_len - m->data_off >= len) {
 		/* In place: from the next segments into the first's tail. */
-		ret = rep_alloc(cut, &rep);
+		ret = rep_alloc(cut, pool, &rep);
 		if (ret != 0) {
 			return ret;
 		}
 		gather_in_place(m, len, rep);
 		return 0;
 	}
-	/* A new first segment of the first one's pool. */
-	ret = seg_alloc_like(m, len, &n);
+	/* A new first segment. */
+	ret = seg_alloc_like(pool, m, len, &n);
 	if (ret != 0) {
 		return ret;
 	}
-	ret = rep_alloc(cut, &rep);
+	ret = rep_alloc(cut, pool, &rep);
 	if (ret != 0) {
 		buf_free_seg(n);
 		return ret;
@@ -460,13 +486,14 @@ nb_buf_pullup(struct rte_mbuf **mp, uint32_t len)
 
 /*
  * Gather a packet into one segment: in place when the first segment is
- * direct, private and has the room, else into a new segment of the first
- * one's pool (the old chain's references dropped, its metadata carried
- * over, its headroom kept where it fits). The caller's reference moves to
- * *mp. On failure (-EINVAL, -ENOSPC, -ENOBUFS) nothing changed.
+ * direct, private and has the room, else into a new segment of @p, or of
+ * the first segment's data owner's pool when p is NULL (the old chain's
+ * references dropped, its metadata carried over, its headroom kept where
+ * it fits). The caller's reference moves to *mp. On failure (-EINVAL,
+ * -ENOSPC, -ENOBUFS) nothing changed.
  */
 int
-nb_buf_linearize(struct rte_mbuf **mp)
+nb_buf_linearize(struct rte_mbuf **mp, struct nb_pool *p)
 {
 	struct rte_mbuf *m, *n, *s;
 	int ret;
@@ -496,7 +523,7 @@ nb_buf_linearize(struct rte_mbuf **mp)
 		m->nb_segs = 1;
 		return 0;
 	}
-	ret = seg_alloc_like(m, m->pkt_len, &n);
+	ret = seg_alloc_like(buf_data_pool(m, p), m, m->pkt_len, &n);
 	if (ret != 0) {
 		return ret;
 	}

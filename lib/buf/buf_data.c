@@ -51,22 +51,22 @@ nb_buf_copy_out(const struct rte_mbuf *m, uint32_t off, void *dst,
 }
 
 /*
- * Take the segments that hold @need more bytes after @last, from @last's
- * pool (nbkit's allocation for an nbkit pool, DPDK's otherwise), each with
+ * Take the segments that hold @need more bytes after the packet @m, from
+ * @mp (nbkit's allocation for an nbkit pool, DPDK's otherwise), each with
  * no headroom and its data_len set, the last one partly filled. On success
  * the caller owns the chain *out of *nb segments; on failure nothing is
  * taken: -EOVERFLOW (the packet would pass RTE_MBUF_MAX_NB_SEGS),
- * -ENOBUFS (pool short, or segments with no room).
+ * -ENOBUFS (no pool, pool short, or segments with no room).
  */
 static int
-grow_alloc(const struct rte_mbuf *m, const struct rte_mbuf *last,
-	   uint32_t need, struct rte_mbuf **out, uint16_t *nb)
+grow_alloc(const struct rte_mbuf *m, struct rte_mempool *mp, uint32_t need,
+	   struct rte_mbuf **out, uint16_t *nb)
 {
 	struct rte_mbuf *head, *s;
 	uint32_t room, left = need;
 	uint64_t count;
 
-	room = last->pool != NULL ? rte_pktmbuf_data_room_size(last->pool) : 0;
+	room = mp != NULL ? rte_pktmbuf_data_room_size(mp) : 0;
 	if (room == 0) {
 		return -ENOBUFS;
 	}
@@ -74,7 +74,7 @@ grow_alloc(const struct rte_mbuf *m, const struct rte_mbuf *last,
 	if (m->nb_segs + count > RTE_MBUF_MAX_NB_SEGS) {
 		return -EOVERFLOW;
 	}
-	head = buf_alloc_segs(last->pool, (unsigned int)count);
+	head = buf_alloc_segs(mp, (unsigned int)count);
 	if (head == NULL) {
 		return -ENOBUFS;
 	}
@@ -91,22 +91,42 @@ grow_alloc(const struct rte_mbuf *m, const struct rte_mbuf *last,
 	return 0;
 }
 
+/* Unlink and return the first buffer of a list made by buf_alloc_segs(). */
+static inline struct rte_mbuf *
+take_one(struct rte_mbuf **list)
+{
+	struct rte_mbuf *m = *list;
+
+	*list = m->next;
+	m->next = NULL;
+	return m;
+}
+
 /*
  * Write into a packet (BSD's m_copyback without its allocation failures
  * half-way): the caller keeps ownership of @m and @src. Every segment
- * written must be private (-EPERM otherwise); a write past the end grows the
- * packet into the last segment's tailroom (when that segment is private)
- * and then into new segments of its pool. Everything is checked and
+ * written must be writable (-EPERM otherwise); a write past the end grows
+ * the packet into the last segment's tailroom (when that segment is
+ * writable) and then into new segments of @p, or of the last segment's
+ * data owner's pool (buf_data_pool()).
+ *
+ * Growth writes the last segment's next pointer. A header with refcnt > 1
+ * may be in another packet's chain too (nb_buf_ref() then nb_buf_cat()),
+ * and DPDK's refcnt cannot tell that from a segment clones point at: the
+ * run of such headers that ends at the last segment (after the head, which
+ * the caller holds) is replaced in this packet by clone headers of the
+ * same data, so no other chain is ever relinked. Everything is checked and
  * allocated first: on any failure the packet is unchanged.
  */
 int
 nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
-	       uint32_t len)
+	       uint32_t len, struct nb_pool *p)
 {
-	struct rte_mbuf *s, *last = NULL, *ext = NULL;
-	const uint8_t *p = src;
+	struct rte_mbuf *s, *prev, *last = NULL, *ext = NULL, *hdrs = NULL;
+	struct rte_mbuf *run = NULL, *run_prev = NULL;
+	const uint8_t *q = src;
 	uint32_t over, grow, tail = 0, left, soff;
-	uint16_t nb_new = 0;
+	uint16_t nb_new = 0, nrun = 0, i;
 	int ret;
 
 	(void)NB_BUF__DEBUG_USE(m);
@@ -119,7 +139,7 @@ nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
 	}
 	over = RTE_MIN(len, m->pkt_len - off);	/* bytes over existing data */
 	grow = len - over;
-	/* 1. Every segment to be written must be private. */
+	/* 1. Every segment to be written must be writable. */
 	left = over;
 	s = over > 0 ? buf_seg_at(m, off, &soff) :
 		       NULL;
@@ -135,20 +155,45 @@ nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
 		}
 		left -= c;
 	}
-	/* 2. Growth: the tailroom of a private last segment, then new ones. */
+	/* 2. Growth: the tailroom of a writable last segment, then new ones
+	 * after it (and our own headers in place of shared ones). */
 	if (grow > 0) {
 		if ((uint64_t)m->pkt_len + grow > UINT32_MAX) {
 			return -EOVERFLOW;
 		}
-		last = buf_last(m);
+		for (prev = NULL, s = m; s != NULL; prev = s, s = s->next) {
+			if (s == m || rte_mbuf_refcnt_read(s) <= 1) {
+				nrun = 0;
+				continue;
+			}
+			if (nrun++ == 0) {
+				run = s;
+				run_prev = prev;
+			}
+		}
+		last = prev;
+		for (i = 0, s = run; i < nrun; i++, s = s->next) {
+			if (buf_data_refcnt(s) == UINT16_MAX) {
+				return -EOVERFLOW;
+			}
+		}
 		if (!buf_seg_shared(last)) {
 			tail = RTE_MIN(grow,
 				       (uint32_t)rte_pktmbuf_tailroom(last));
 		}
 		if (grow > tail) {
-			ret = grow_alloc(m, last, grow - tail, &ext, &nb_new);
+			ret = grow_alloc(m, buf_data_pool(last, p), grow - tail,
+					 &ext, &nb_new);
 			if (ret != 0) {
 				return ret;
+			}
+		}
+		if (nrun > 0 && ext != NULL) {
+			hdrs = buf_alloc_segs(p != NULL ? nb_pool_mempool(p) :
+					      last->pool, nrun);
+			if (hdrs == NULL) {
+				nb_buf__free_chain(ext);
+				return -ENOBUFS;
 			}
 		}
 	}
@@ -159,20 +204,32 @@ nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
 	for (; left > 0; s = s->next, soff = 0) {
 		uint32_t c = RTE_MIN(left, (uint32_t)s->data_len - soff);
 
-		memcpy(rte_pktmbuf_mtod_offset(s, uint8_t *, soff), p, c);
-		p += c;
+		memcpy(rte_pktmbuf_mtod_offset(s, uint8_t *, soff), q, c);
+		q += c;
 		left -= c;
 	}
 	if (tail > 0) {
 		memcpy(rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len),
-		       p, tail);
+		       q, tail);
 		last->data_len = (uint16_t)(last->data_len + tail);
-		p += tail;
+		q += tail;
 	}
 	if (ext != NULL) {
 		for (s = ext; s != NULL; s = s->next) {
-			memcpy(rte_pktmbuf_mtod(s, uint8_t *), p, s->data_len);
-			p += s->data_len;
+			memcpy(rte_pktmbuf_mtod(s, uint8_t *), q, s->data_len);
+			q += s->data_len;
+		}
+		/* Our own headers in place of the run that may be shared. */
+		for (i = 0, s = run, prev = run_prev; hdrs != NULL && i < nrun;
+		     i++) {
+			struct rte_mbuf *h = take_one(&hdrs), *next = s->next;
+
+			rte_pktmbuf_attach(h, s);
+			prev->next = h;
+			buf_free_seg(s);	/* s->next left for its holder */
+			prev = h;
+			last = h;
+			s = next;
 		}
 		last->next = ext;
 		m->nb_segs = (uint16_t)(m->nb_segs + nb_new);
@@ -299,7 +356,7 @@ match_at(const struct rte_mbuf *seg, uint32_t soff, const uint8_t *s,
 
 /*
  * Search a packet (lwIP's pbuf_memfind, across segments); nothing is
- * changed. Candidates are found with memchr() on the first byte inside
+ * changed. An empty needle matches at @start (when start <= pkt_len). Candidates are found with memchr() on the first byte inside
  * each segment, then checked across the following segments. A match
  * starting past INT32_MAX cannot be returned and counts as not found.
  */
@@ -313,11 +370,14 @@ nb_buf_memfind(const struct rte_mbuf *m, const void *s, uint32_t len,
 
 	(void)NB_BUF__DEBUG_USE(m);
 
-	if (m == NULL || s == NULL || len == 0) {
+	if (m == NULL || (s == NULL && len > 0)) {
 		return -EINVAL;
 	}
 	if (start > m->pkt_len || len > m->pkt_len - start) {
 		return -ENOENT;
+	}
+	if (len == 0) {
+		return start > INT32_MAX ? -ENOENT : (int32_t)start;
 	}
 	end = m->pkt_len - len;		/* last candidate position */
 	if (end > INT32_MAX) {

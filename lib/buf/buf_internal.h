@@ -14,12 +14,46 @@
 extern int logtype_nb_buf;
 
 /*
- * Is this one segment's data reachable through another reference? True for
- * refcnt > 1, for an indirect segment whose direct owner has refcnt > 1 (the
- * clone itself holds one of those references), and for external memory
- * whose shared counter is above 1.
+ * Is this one segment's data NOT writable in place (nb_buf.h, "Writable
+ * bytes")? True for refcnt > 1, for an indirect segment whose direct owner
+ * has refcnt > 1 (the clone itself holds one of those references), for
+ * external memory whose shared counter is above 1, and for read-only
+ * external memory (NB_BUF_EXT_RO).
  */
 bool buf_seg_shared(const struct rte_mbuf *seg);
+
+/*
+ * Is @seg, at byte @pos of a packet of @pkt_len bytes, in the write zone of
+ * [off, end) (nb_buf.h, "Writable bytes")? It holds a byte of the range,
+ * or it is the first segment and off is 0 (push writes its headroom), or
+ * it is the last and end is pkt_len (put writes its tailroom).
+ */
+static inline bool
+buf_seg_in_zone(const struct rte_mbuf *seg, bool first, uint64_t pos,
+		uint64_t off, uint64_t end, uint32_t pkt_len)
+{
+	if (off < end && pos < end && pos + seg->data_len > off) {
+		return true;
+	}
+	return (first && off == 0) || (seg->next == NULL && end == pkt_len);
+}
+
+/*
+ * Mempool for new data segments (nb_buf.h, "Pools for new segments"):
+ * @p's when given, else the pool of @seg's data owner (itself when direct,
+ * the direct segment for a clone); NULL for external memory.
+ */
+static inline struct rte_mempool *
+buf_data_pool(const struct rte_mbuf *seg, struct nb_pool *p)
+{
+	if (p != NULL) {
+		return nb_pool_mempool(p);
+	}
+	if (RTE_MBUF_HAS_EXTBUF(seg)) {
+		return NULL;
+	}
+	return rte_mbuf_from_indirect((struct rte_mbuf *)(uintptr_t)seg)->pool;
+}
 
 /*
  * Drop one reference to ONE segment (its next pointer is ignored and

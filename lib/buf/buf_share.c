@@ -54,7 +54,10 @@ struct ext_rec {
 	nb_buf_ext_free_cb free_cb;		/* parent: callback or NULL */
 	void *va;				/* parent: memory start */
 	void *opaque;				/* parent: user argument */
+	bool ro;				/* read-only (NB_BUF_EXT_RO) */
 };
+
+static void ext_free(void *addr, void *opaque);
 
 static struct rte_mempool *g_ext_mp;
 static pthread_mutex_t g_ext_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -74,7 +77,8 @@ seg_direct(const struct rte_mbuf *seg)
  * - it is a clone: the data belongs to a direct segment, whose count
  *   includes this clone's reference, so the data is shared when that count
  *   is above 1 (the direct segment itself, or another clone, holds it);
- * - it is external memory whose shared counter is above 1.
+ * - it is external memory whose shared counter is above 1, or that was
+ *   attached read-only (its record says so: writes are never allowed).
  * A direct segment with clones attached has refcnt > 1 (each clone holds a
  * reference on it): shared, as it must be.
  */
@@ -88,17 +92,13 @@ buf_seg_shared(const struct rte_mbuf *seg)
 		return rte_mbuf_refcnt_read(seg_direct(seg)) > 1;
 	}
 	if (RTE_MBUF_HAS_EXTBUF(seg)) {
-		return rte_mbuf_ext_refcnt_read(seg->shinfo) > 1;
+		const struct rte_mbuf_ext_shared_info *sh = seg->shinfo;
+
+		return rte_mbuf_ext_refcnt_read(sh) > 1 ||
+		       (sh->free_cb == ext_free &&
+			((const struct ext_rec *)sh)->ro);
 	}
 	return false;
-}
-
-/* Does the segment at byte @pos of the packet hold a byte of [off, end)? */
-static inline bool
-seg_in_range(const struct rte_mbuf *seg, uint64_t pos, uint64_t off,
-	     uint64_t end)
-{
-	return seg->data_len > 0 && pos < end && pos + seg->data_len > off;
 }
 
 /* Unlink and return the first buffer of a list made by buf_alloc_segs(). */
@@ -130,9 +130,9 @@ take(struct rte_mbuf **list)
 struct rte_mbuf *
 nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 {
-	struct rte_mbuf *hdrs, *h, *seg, *mc;
-	struct rte_mbuf **tail;
-	unsigned int n;
+	struct rte_mbuf *hdrs[RTE_MBUF_MAX_NB_SEGS];
+	struct rte_mbuf *seg, *mc, *prev;
+	unsigned int n, i;
 
 	(void)NB_BUF__DEBUG_USE(m);
 
@@ -158,35 +158,39 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 	}
 	for (n = 0, seg = m; seg != NULL; seg = seg->next) {
 		if (unlikely(++n > RTE_MBUF_MAX_NB_SEGS)) {
-			rte_errno = EINVAL;
-			return NULL;
-		}
-		if (unlikely(buf_data_refcnt(seg) == UINT16_MAX)) {
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
 	}
-	hdrs = buf_alloc_segs(nb_pool_mempool(p), n);
-	if (unlikely(hdrs == NULL)) {
+	/* One bulk allocation into an array: no list to build and undo. */
+	if (unlikely(nb_pool__alloc_bulk(p, hdrs, n, NULL, 0) != 0)) {
 		rte_errno = ENOBUFS;
 		return NULL;
 	}
-	mc = NULL;
-	tail = &mc;
-	for (seg = m; seg != NULL; seg = seg->next) {
-		/* Checked above, but two segments may have one data owner. */
+	prev = NULL;
+	for (i = 0, seg = m; i < n; i++, seg = seg->next) {
+		/* Checked as each header is attached (two segments may have
+		 * one data owner); the rare failure undoes what was done. */
 		if (unlikely(buf_data_refcnt(seg) == UINT16_MAX)) {
-			nb_buf__free_chain(mc);		/* attached: drops their refs */
-			nb_buf__free_chain(hdrs);
+			unsigned int k;
+
+			if (prev != NULL) {
+				prev->next = NULL;
+				nb_buf__free_chain(hdrs[0]);	/* attached ones */
+			}
+			for (k = i; k < n; k++) {
+				nb_buf_free(hdrs[k]);
+			}
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
-		h = take(&hdrs);
-		rte_pktmbuf_attach(h, seg);
-		*tail = h;
-		tail = &h->next;
+		rte_pktmbuf_attach(hdrs[i], seg);
+		if (prev != NULL) {
+			prev->next = hdrs[i];
+		}
+		prev = hdrs[i];
 	}
-	NB_ASSERT(hdrs == NULL);
+	mc = hdrs[0];
 	mc->pkt_len = m->pkt_len;
 	mc->nb_segs = (uint16_t)n;
 	return mc;
@@ -278,15 +282,18 @@ ext_pool(void)
  *
  * Headers from @hdr_pool, one per window of at most EXT_WINDOW bytes of
  * [va, va + len), each with a record of its own (counter 1) from the
- * "nb_buf_shinfo" mempool. Clones raise a window's counter; when every
+ * "nb_buf_shinfo" mempool (which also says whether the memory is
+ * read-only, for buf_seg_shared()). Clones raise a window's counter; when every
  * window's counter has dropped to 0, @free_cb(va, opaque) runs once and the
  * records are recycled. The caller owns the packet. On failure (EINVAL:
- * NULL pool or va, len 0, more than RTE_MBUF_MAX_NB_SEGS windows; ENOBUFS:
- * no header or no record) nothing is taken and free_cb is not called.
+ * NULL pool or va, len 0, unknown flag; EOVERFLOW: more than
+ * RTE_MBUF_MAX_NB_SEGS windows; ENOBUFS: no header or no record) nothing
+ * is taken and free_cb is not called.
  */
 struct rte_mbuf *
 nb_buf_attach_ext(struct nb_pool *hdr_pool, void *va, rte_iova_t iova,
-		  uint32_t len, nb_buf_ext_free_cb free_cb, void *opaque)
+		  uint32_t len, nb_buf_ext_free_cb free_cb, void *opaque,
+		  uint32_t flags)
 {
 	struct ext_rec *recs = NULL, *parent, *r;
 	struct rte_mempool *mp;
@@ -296,13 +303,14 @@ nb_buf_attach_ext(struct nb_pool *hdr_pool, void *va, rte_iova_t iova,
 	uint32_t w;
 	void *obj;
 
-	if (unlikely(hdr_pool == NULL || va == NULL || len == 0)) {
+	if (unlikely(hdr_pool == NULL || va == NULL || len == 0 ||
+		     (flags & ~NB_BUF_EXT_RO) != 0)) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
 	n = (unsigned int)(((uint64_t)len + EXT_WINDOW - 1) / EXT_WINDOW);
 	if (unlikely(n > RTE_MBUF_MAX_NB_SEGS)) {
-		rte_errno = EINVAL;
+		rte_errno = EOVERFLOW;
 		return NULL;
 	}
 	mp = ext_pool();
@@ -336,6 +344,7 @@ nb_buf_attach_ext(struct nb_pool *hdr_pool, void *va, rte_iova_t iova,
 		recs = r->next;
 		r->next = NULL;
 		r->parent = parent;
+		r->ro = (flags & NB_BUF_EXT_RO) != 0;
 		r->shinfo.free_cb = ext_free;
 		r->shinfo.fcb_opaque = r;
 		rte_mbuf_ext_refcnt_set(&r->shinfo, 1);
@@ -355,9 +364,11 @@ nb_buf_attach_ext(struct nb_pool *hdr_pool, void *va, rte_iova_t iova,
 }
 
 /*
- * nb_buf_is_shared - may another reference reach a byte of the range?
- * Looks at every segment holding a byte of [off, off + len). False for
- * NULL, len 0 and a range past the end.
+ * nb_buf_is_shared - may another reference reach a byte a write to the
+ * range touches? Looks at every segment of the range's write zone
+ * (buf_seg_in_zone()). True for NULL and a range past the end: a caller
+ * that asks before writing must never be told "go ahead" for something
+ * that was not checked.
  */
 bool
 nb_buf_is_shared(const struct rte_mbuf *m, uint32_t off, uint32_t len)
@@ -368,12 +379,13 @@ nb_buf_is_shared(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 
 	(void)NB_BUF__DEBUG_USE(m);
 
-	if (m == NULL || len == 0 || end > m->pkt_len) {
-		return false;
+	if (m == NULL || end > m->pkt_len) {
+		return true;
 	}
-	for (seg = m, pos = 0; seg != NULL && pos < end;
+	for (seg = m, pos = 0; seg != NULL && pos <= end;
 	     pos += seg->data_len, seg = seg->next) {
-		if (seg_in_range(seg, pos, off, end) && buf_seg_shared(seg)) {
+		if (buf_seg_in_zone(seg, seg == m, pos, off, end, m->pkt_len) &&
+		    buf_seg_shared(seg)) {
 			return true;
 		}
 	}
@@ -436,26 +448,29 @@ copy_seg(struct rte_mbuf **spare, const struct rte_mbuf *seg,
 /*
  * nb_buf_make_writable - copy-on-write of [off, off + len).
  *
- * Every segment holding a byte of the range whose data is shared is
- * replaced, in place in the chain, by a private copy from @p (same
- * data_off when it fits, same bytes; a segment larger than one buffer of
- * @p becomes a chain of full buffers and nb_segs grows), and the packet's
- * reference to the old segment is dropped (buf_free_seg(): it goes back to
- * its pool if that was the last one). Other segments keep their data,
- * shared or not.
+ * Every segment of the range's write zone (buf_seg_in_zone(): the segments
+ * holding a byte of it, and the first or last segment when the range
+ * starts at 0 or ends at pkt_len, empty or not, since push and put write
+ * there) whose data is not writable is replaced, in place in the chain, by
+ * a private copy from @p (same data_off when it fits, same bytes; a
+ * segment larger than one buffer of @p becomes a chain of full buffers and
+ * nb_segs grows), and the packet's reference to the old segment is dropped
+ * (buf_free_seg(): it goes back to its pool if that was the last one).
+ * Other segments keep their data, shared or not.
  *
- * Headers held by someone else (refcnt > 1, after nb_buf_ref() or
- * nb_buf_chain()) are part of their chain too: their next pointer cannot
- * change. So a header in front of a replaced segment that has refcnt > 1
- * is replaced by a header of our own from @p attached to the same data (a
- * clone header: no byte copied, the data stays shared).
+ * Headers held by someone else (refcnt > 1, after nb_buf_ref() or a cat of
+ * a referenced packet) are part of their chain too: their next pointer
+ * cannot change. DPDK's refcnt does not tell a header held twice from a
+ * direct segment that clones point at, so a header with refcnt > 1 in front
+ * of a replaced segment is replaced by a header of our own from @p: a clone
+ * header attached to the same data (no byte copied), or, when that data's
+ * count is at its maximum, a private copy (no count to raise).
  *
  * When the first segment is replaced, the new one takes pkt_len, nb_segs
  * and the packet's metadata, and *m changes. Everything is taken from @p
  * before anything changes: on failure (-EINVAL: NULL, range past the end;
- * -EOVERFLOW: a data counter at its maximum, or more than
- * RTE_MBUF_MAX_NB_SEGS segments; -ENOBUFS) the packet is as it was.
- * len 0 is a no-op (0).
+ * -EOVERFLOW: more than RTE_MBUF_MAX_NB_SEGS segments; -ENOBUFS) the
+ * packet is as it was.
  */
 int
 nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
@@ -466,6 +481,7 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 	uint64_t pos, seg_pos;
 	unsigned int i, k, last = 0, nbuf = 0, extra = 0, nspare;
 	uint32_t pkt_len, nb_segs;
+	bool any = false;
 	uint16_t room;
 
 	(void)(m != NULL && NB_BUF__DEBUG_USE(*m));
@@ -474,11 +490,9 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 		return -EINVAL;
 	}
 	head = *m;
-	if (unlikely(end > head->pkt_len)) {
+	pkt_len = head->pkt_len;
+	if (unlikely(end > pkt_len)) {
 		return -EINVAL;
-	}
-	if (len == 0) {
-		return 0;
 	}
 	room = rte_pktmbuf_data_room_size(nb_pool_mempool(p));
 	if (unlikely(room == 0)) {
@@ -490,32 +504,37 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 	 * reference, no one can take a new one to what only we hold), so
 	 * what the changes below need is at most what is counted here.
 	 */
-	for (seg = head, pos = 0, i = 0; seg != NULL && pos < end;
+	for (seg = head, pos = 0, i = 0; seg != NULL && pos <= end;
 	     pos += seg->data_len, seg = seg->next, i++) {
-		if (!seg_in_range(seg, pos, off, end) || !buf_seg_shared(seg)) {
+		if (!buf_seg_in_zone(seg, i == 0, pos, off, end, pkt_len) ||
+		    !buf_seg_shared(seg)) {
 			continue;
 		}
 		k = copy_pieces(seg, room);
 		nbuf += k;
 		extra += k - 1;
 		last = i;
+		any = true;
 	}
-	if (nbuf == 0) {
+	if (!any) {
 		return 0;
-	}
-	if ((uint32_t)head->nb_segs + extra > RTE_MBUF_MAX_NB_SEGS) {
-		return -EOVERFLOW;
 	}
 	for (seg = head, pos = 0, i = 0; i < last;
 	     pos += seg->data_len, seg = seg->next, i++) {
-		if (seg_in_range(seg, pos, off, end) ||
+		if (buf_seg_in_zone(seg, i == 0, pos, off, end, pkt_len) ||
 		    rte_mbuf_refcnt_read(seg) <= 1) {
 			continue;
 		}
 		if (buf_data_refcnt(seg) == UINT16_MAX) {
-			return -EOVERFLOW;
+			k = copy_pieces(seg, room);
+			nbuf += k;
+			extra += k - 1;
+		} else {
+			nbuf++;
 		}
-		nbuf++;
+	}
+	if ((uint32_t)head->nb_segs + extra > RTE_MBUF_MAX_NB_SEGS) {
+		return -EOVERFLOW;
 	}
 	spare = buf_alloc_segs(nb_pool_mempool(p), nbuf);
 	if (spare == NULL) {
@@ -524,39 +543,39 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 	nspare = nbuf;
 
 	/* Swap. */
-	pkt_len = head->pkt_len;
 	nb_segs = head->nb_segs;
 	prev = NULL;
 	for (seg = head, pos = 0, i = 0; seg != NULL && i <= last;
 	     seg = next, i++) {
+		bool copy;
+
 		next = seg->next;
 		seg_pos = pos;
 		pos += seg->data_len;
-		if (seg_in_range(seg, seg_pos, off, end) &&
+		if (buf_seg_in_zone(seg, i == 0, seg_pos, off, end, pkt_len) &&
 		    buf_seg_shared(seg)) {
-			k = copy_pieces(seg, room);
-			NB_ASSERT(k <= nspare);
-			if (unlikely(k > nspare)) {
-				prev = seg;
-				continue;
-			}
-			d = copy_seg(&spare, seg, &dl);
-			nspare -= k;
-			nb_segs += k - 1;
+			copy = true;
 		} else if (i < last && rte_mbuf_refcnt_read(seg) > 1) {
-			NB_ASSERT(nspare > 0);
-			if (unlikely(nspare == 0)) {
-				prev = seg;
-				continue;
-			}
-			d = take(&spare);
-			nspare--;
-			rte_pktmbuf_attach(d, seg);
-			dl = d;
+			copy = buf_data_refcnt(seg) == UINT16_MAX;
 		} else {
 			prev = seg;
 			continue;
 		}
+		k = copy ? copy_pieces(seg, room) : 1;
+		NB_ASSERT(k <= nspare);
+		if (unlikely(k > nspare)) {
+			prev = seg;
+			continue;
+		}
+		if (copy) {
+			d = copy_seg(&spare, seg, &dl);
+		} else {
+			d = take(&spare);
+			rte_pktmbuf_attach(d, seg);
+			dl = d;
+		}
+		nspare -= k;
+		nb_segs += k - 1;
 		dl->next = next;
 		if (prev == NULL) {
 			d->pkt_len = pkt_len;
@@ -578,9 +597,10 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
  * Laid out like nb_buf_alloc(): the first segment keeps the pool's
  * headroom, the following ones have none and are filled to the end. The
  * first segment takes the packet's metadata (as rte_pktmbuf_copy()). Every
- * segment is an nbkit allocation. The caller must free the copy. On
- * failure (EINVAL: NULL, len 0, range past the end, more than
- * RTE_MBUF_MAX_NB_SEGS segments; ENOBUFS) nothing is taken.
+ * segment is an nbkit allocation; len 0 gives one empty segment. The
+ * caller must free the copy. On failure (EINVAL: NULL, range past the end;
+ * EOVERFLOW: more than RTE_MBUF_MAX_NB_SEGS segments; ENOBUFS) nothing is
+ * taken.
  */
 struct rte_mbuf *
 nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
@@ -594,7 +614,7 @@ nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
 
 	(void)NB_BUF__DEBUG_USE(m);
 
-	if (unlikely(m == NULL || p == NULL || len == 0 ||
+	if (unlikely(m == NULL || p == NULL ||
 		     (uint64_t)off + len > m->pkt_len)) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -610,8 +630,38 @@ nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
 		n += ((uint64_t)len - first + buf_len - 1) / buf_len;
 	}
 	if (unlikely(n > RTE_MBUF_MAX_NB_SEGS)) {
-		rte_errno = EINVAL;
+		rte_errno = EOVERFLOW;
 		return NULL;
+	}
+	/* The segment holding byte off. */
+	seg = buf_seg_at(m, off, &soff);
+	if (likely(n == 1)) {
+		/* It fits one segment (the common case): one allocation, and
+		 * one copy per source segment straight to its place. */
+		char *dst;
+
+		mc = nb_pool__alloc(p, NULL, 0);
+		if (unlikely(mc == NULL)) {
+			rte_errno = ENOBUFS;
+			return NULL;
+		}
+		dst = rte_pktmbuf_mtod(mc, char *);
+		for (left = len; left > 0; seg = seg->next, soff = 0) {
+			if (unlikely(seg == NULL)) {
+				nb_buf_free(mc);
+				rte_errno = EINVAL;	/* chain too short */
+				return NULL;
+			}
+			c = RTE_MIN((uint32_t)seg->data_len - soff, left);
+			rte_memcpy(dst, rte_pktmbuf_mtod_offset(seg, const char *,
+								soff), c);
+			dst += c;
+			left -= c;
+		}
+		mc->data_len = (uint16_t)len;
+		mc->pkt_len = len;
+		buf_copy_meta(mc, m);
+		return mc;
 	}
 	mc = buf_alloc_segs(nb_pool_mempool(p), (unsigned int)n);
 	if (unlikely(mc == NULL)) {
@@ -619,8 +669,6 @@ nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p, uint32_t off,
 		return NULL;
 	}
 
-	/* The segment holding byte off. */
-	seg = buf_seg_at(m, off, &soff);
 	left = len;
 	nseg = 0;
 	for (d = mc; d != NULL; d = d->next) {

@@ -31,9 +31,55 @@
  * says otherwise, the packet is left exactly as it was and nothing leaks.
  *
  * Errors: functions returning int return 0 (or a count) or a negative errno;
- * functions returning a pointer return NULL with rte_errno set. Offsets and
- * lengths past the end, NULL packets and zero-length requests where they
- * make no sense are errors, never crashes.
+ * functions returning a pointer return NULL with rte_errno set. NULL
+ * packets and offsets or lengths past the end are errors (EINVAL), never
+ * crashes. The same causes give the same errno everywhere:
+ *   - EINVAL   a NULL packet or pool, a range past the end;
+ *   - ENOBUFS  a pool is short (nothing is taken);
+ *   - ENOSPC   the bytes do not fit the room there is (head or tail room,
+ *              one segment);
+ *   - EPERM    a write where the bytes are not writable (see below);
+ *   - EOVERFLOW a 16-bit counter of the mbuf would overflow: a reference
+ *              count at UINT16_MAX, or more than RTE_MBUF_MAX_NB_SEGS
+ *              segments in one packet. One errno for the segment limit
+ *              everywhere, the one DPDK's rte_pktmbuf_chain() uses; the
+ *              remedy is the same for both (fewer references or segments:
+ *              nb_buf_copy() / nb_buf_linearize()).
+ *
+ * Edges, one rule for every function. A range is [off, off + len) with
+ * off + len <= pkt_len. A request of 0 bytes succeeds wherever its result
+ * is meaningful, and is then the natural empty case: nb_buf_pullup(0),
+ * nb_buf_copy() of 0 bytes (an empty packet), nb_buf_memfind() of an empty
+ * needle (found at start), copy_in/copy_out/memcmp of 0 bytes at any
+ * off <= pkt_len, push/put/pull/trim of 0, and nb_buf_split() at 0 or at
+ * pkt_len (one side empty, as BSD's m_split and Linux's skb_split allow).
+ * Zero-length requests where nothing is meaningful are EINVAL:
+ * nb_buf_attach_ext() of 0 bytes, nb_buf_seek()/get/put_u8 at pkt_len.
+ *
+ * Writable bytes. A segment may be written in place only when its data
+ * buffer is reachable through this packet alone: its header is held once
+ * (refcnt 1), it is not a clone of data another reference holds, and it is
+ * not external memory held twice or attached read-only (NB_BUF_EXT_RO).
+ * The bytes a write touches decide which segments must be writable, also
+ * when a segment holds no data: nb_buf_push() writes into the headroom of
+ * the FIRST segment, nb_buf_put() and a growing nb_buf_copy_in() into the
+ * tailroom of the LAST segment (and a growing copy_in links new segments
+ * after it), copy_in/put_u8 into the segments holding the range's bytes.
+ * So the *write zone* of a range [off, off + len) is: every segment holding
+ * one of its bytes, plus the first segment when off == 0 and the last one
+ * when off + len == pkt_len. nb_buf_is_shared() and nb_buf_make_writable()
+ * work on that zone, so after nb_buf_make_writable(&m, p, 0, 0) a push,
+ * and after nb_buf_make_writable(&m, p, pkt_len, 0) a put, write only
+ * private bytes. Writes to bytes that are not writable are refused (EPERM).
+ *
+ * Pools for new segments. A call that needs new data segments (pullup,
+ * linearize, a growing copy_in, make_writable, copy) takes them from the
+ * pool argument @p when it is given, else (p NULL, where allowed) from the
+ * pool of the *data owner* of the segment concerned: the segment's own pool
+ * when it is direct, the direct segment's pool for a clone. External memory
+ * has no data pool (nb_buf_attach_ext()'s header pool holds headers only):
+ * give a pool. Clone headers (split, chain, clone) come from the pool
+ * argument or, where none is taken, the header's pool.
  *
  * Debug builds (-Dnb_debug=true): freed buffers are poisoned (0x6b); every
  * nbkit call checks the ownership byte of the buffer it is given, so a use
@@ -142,8 +188,9 @@ struct rte_mbuf *nb_buf__alloc_chain(struct nb_pool *p, uint16_t headroom,
  *   Bytes of data (0 allowed).
  * @return
  *   The packet, or NULL with rte_errno: EINVAL (NULL pool, unknown layer,
- *   headroom larger than a segment, more than RTE_MBUF_MAX_NB_SEGS
- *   segments), ENOBUFS (the pool is short; nothing is taken).
+ *   headroom larger than a segment), EOVERFLOW (more than
+ *   RTE_MBUF_MAX_NB_SEGS segments), ENOBUFS (the pool is short; nothing
+ *   is taken).
  */
 static inline struct rte_mbuf *
 nb_buf_alloc(struct nb_pool *p, enum nb_layer layer, uint32_t len)
@@ -202,7 +249,8 @@ struct rte_mbuf *nb_buf_alloc_set(struct nb_poolset *set, enum nb_layer layer,
  * @param n
  *   Number of packets.
  * @return
- *   0, or -EINVAL (bad arguments), -ENOBUFS (nothing is taken).
+ *   0, or -EINVAL (bad arguments), -EOVERFLOW (segment limit), -ENOBUFS
+ *   (nothing is taken).
  */
 int nb_buf_alloc_bulk(struct nb_pool *p, enum nb_layer layer, uint32_t len,
 		      struct rte_mbuf **pkts, unsigned int n);
@@ -392,31 +440,53 @@ nb_buf_tailroom(const struct rte_mbuf *m)
 }
 
 /**
+ * @internal Is @p seg's data writable in place, by the fields a push or put
+ * already has in cache (refcnt 1, direct)? A false answer only sends the
+ * call to its out-of-line path, which decides with the whole rule.
+ */
+static inline bool
+nb_buf__seg_private_fast(const struct rte_mbuf *seg)
+{
+	return rte_mbuf_refcnt_read(seg) == 1 &&
+	       (seg->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) == 0;
+}
+
+/** @internal Slow path of nb_buf_push(): errors, clones, external memory. */
+void *nb_buf__push_slow(struct rte_mbuf *m, uint16_t len);
+
+/**
  * Prepend @p len bytes (a header) in the first segment's headroom. The
- * caller writes the header through the returned pointer; the first segment
- * must not be shared (nb_buf_make_writable()).
+ * caller writes the header through the returned pointer. The headroom of
+ * the first segment must be writable (see "Writable bytes" above: also
+ * when that segment holds no data); nb_buf_make_writable(&m, p, 0, 0)
+ * makes it so.
  *
  * @param m
  *   The packet.
  * @param len
- *   Bytes to prepend.
+ *   Bytes to prepend (0: nothing written, the first byte's address).
  * @return
- *   Pointer to the new first byte, or NULL with rte_errno EINVAL (NULL m)
- *   or ENOSPC (not enough headroom); the packet is unchanged then.
+ *   Pointer to the new first byte, or NULL with rte_errno EINVAL (NULL m),
+ *   ENOSPC (not enough headroom) or EPERM (the first segment's data is
+ *   shared or read-only); the packet is unchanged then.
  */
 static inline void *
 nb_buf_push(struct rte_mbuf *m, uint16_t len)
 {
-	if (NB_BUF__DEBUG_USE(m)) {
+	uint16_t off;
+
+	if (unlikely(m == NULL) || NB_BUF__DEBUG_USE(m)) {
 		return nb_buf__fail(EINVAL);
 	}
-	if (unlikely(m == NULL || len > m->data_off)) {
-		return nb_buf__fail(m == NULL ? EINVAL : ENOSPC);
+	off = m->data_off;
+	if (unlikely(len > off || !nb_buf__seg_private_fast(m))) {
+		return nb_buf__push_slow(m, len);
 	}
-	m->data_off = (uint16_t)(m->data_off - len);
+	off = (uint16_t)(off - len);
+	m->data_off = off;
 	m->data_len = (uint16_t)(m->data_len + len);
 	m->pkt_len += len;
-	return rte_pktmbuf_mtod(m, void *);
+	return (char *)m->buf_addr + off;
 }
 
 /** @internal Slow path of nb_buf_pull(): checks, and across segments. */
@@ -440,49 +510,64 @@ void *nb_buf__pull_chain(struct rte_mbuf *m, uint32_t len);
 static inline void *
 nb_buf_pull(struct rte_mbuf *m, uint32_t len)
 {
-	if (NB_BUF__DEBUG_USE(m)) {
+	uint16_t off, dlen;
+
+	if (unlikely(m == NULL) || NB_BUF__DEBUG_USE(m)) {
 		return nb_buf__fail(EINVAL);
 	}
 	/* Within the first segment, leaving data in it: the common case.
-	 * Everything else (errors, emptying it, crossing) is out of line. */
-	if (likely(m != NULL && len < m->data_len)) {
-		m->data_off = (uint16_t)(m->data_off + len);
-		m->data_len = (uint16_t)(m->data_len - len);
+	 * Everything else (emptying it, crossing, errors) is out of line.
+	 * Both fields are read first, so a push just before is forwarded
+	 * in registers rather than through memory. */
+	off = m->data_off;
+	dlen = m->data_len;
+	if (likely(len < dlen)) {
+		off = (uint16_t)(off + len);
+		m->data_off = off;
+		m->data_len = (uint16_t)(dlen - len);
 		m->pkt_len -= len;
-		return rte_pktmbuf_mtod(m, void *);
+		return (char *)m->buf_addr + off;
 	}
 	return nb_buf__pull_chain(m, len);
 }
 
+/** @internal Slow path of nb_buf_put(): errors, clones, external memory. */
+void *nb_buf__put_slow(struct rte_mbuf *m, struct rte_mbuf *last,
+		       uint16_t len);
+
 /**
  * Append @p len bytes at the tail of the last segment. The caller writes
- * them through the returned pointer; the last segment must not be shared.
+ * them through the returned pointer. The tailroom of the last segment must
+ * be writable (see "Writable bytes" above: also when that segment holds no
+ * data); nb_buf_make_writable(&m, p, nb_buf_len(m), 0) makes it so.
  *
  * @param m
  *   The packet.
  * @param len
- *   Bytes to append.
+ *   Bytes to append (0: nothing written, the end's address).
  * @return
  *   Pointer to the first appended byte, or NULL with rte_errno EINVAL (NULL
- *   m) or ENOSPC (not enough tailroom in the last segment).
+ *   m), ENOSPC (not enough tailroom in the last segment) or EPERM (the last
+ *   segment's data is shared or read-only); the packet is unchanged then.
  */
 static inline void *
 nb_buf_put(struct rte_mbuf *m, uint16_t len)
 {
 	struct rte_mbuf *last;
-	void *tail;
+	uint16_t end;
 
 	if (unlikely(m == NULL) || NB_BUF__DEBUG_USE(m)) {
 		return nb_buf__fail(EINVAL);
 	}
 	last = m->next == NULL ? m : rte_pktmbuf_lastseg(m);
-	if (unlikely(len > rte_pktmbuf_tailroom(last))) {
-		return nb_buf__fail(ENOSPC);
+	end = (uint16_t)(last->data_off + last->data_len);
+	if (unlikely(len > (uint16_t)(last->buf_len - end) ||
+		     !nb_buf__seg_private_fast(last))) {
+		return nb_buf__put_slow(m, last, len);
 	}
-	tail = rte_pktmbuf_mtod_offset(last, char *, last->data_len);
 	last->data_len = (uint16_t)(last->data_len + len);
 	m->pkt_len += len;
-	return tail;
+	return (char *)last->buf_addr + end;
 }
 
 /** @internal Slow path of nb_buf_trim(): across segments. */
@@ -561,33 +646,41 @@ int nb_buf_chain(struct rte_mbuf *head, struct rte_mbuf *tail);
 
 /**
  * Detach the first segment of a packet: @p m becomes a one-segment packet
- * and the rest is returned as a packet of its own (pkt_len and nb_segs set).
+ * and the rest is returned as a packet of its own (pkt_len and nb_segs set,
+ * and m's packet metadata copied to it, as nb_buf_split() does).
  * The caller owns both.
  *
  * @param m
  *   The packet.
  * @return
  *   The rest, or NULL when m has one segment (rte_errno ENOENT) or is NULL
- *   (EINVAL).
+ *   or corrupted (EINVAL).
  */
 struct rte_mbuf *nb_buf_dechain(struct rte_mbuf *m);
 
 /**
  * Split a packet at byte @p off: @p m keeps [0, off), the returned packet
- * holds [off, len). Zero-copy: at a segment boundary the chain is cut; in
- * the middle of a segment, a clone header from @p p (indirect, sharing the
- * data) carries the second part, so that segment's data becomes shared.
- * The caller owns both packets.
+ * holds [off, len) and carries m's packet metadata (offload flags, VLAN,
+ * hash, packet type, dynamic fields; the same as nb_buf_dechain()).
+ * Zero-copy: at a segment boundary the chain is cut; in the middle of a
+ * segment (and at 0, where m keeps its first segment, emptied) a clone
+ * header from @p (indirect, sharing the data) carries the second part; at
+ * pkt_len the returned packet is one empty segment from @p. The caller owns
+ * both packets. A segment cut in its middle is *shared* by the two halves
+ * afterwards (nb_buf_is_shared() says so, and writes are refused) until one
+ * half is freed or made writable (nb_buf_make_writable()).
  *
  * @param m
  *   The packet.
  * @param off
- *   Split point, 0 < off < pkt_len.
+ *   Split point, 0 <= off <= pkt_len.
  * @param p
- *   Pool for the clone header, when one is needed.
+ *   Pool for the clone header or the empty packet, when one is needed
+ *   (may be NULL when off falls on a boundary between two segments).
  * @return
- *   The second part, or NULL with rte_errno EINVAL (bad offset, NULL) or
- *   ENOBUFS (no header); m is unchanged then.
+ *   The second part, or NULL with rte_errno EINVAL (NULL m, off > pkt_len,
+ *   a header needed and p NULL), EOVERFLOW (the data's reference count at
+ *   its maximum) or ENOBUFS (no header); m is unchanged then.
  */
 struct rte_mbuf *nb_buf_split(struct rte_mbuf *m, uint32_t off,
 			      struct nb_pool *p);
@@ -596,31 +689,41 @@ struct rte_mbuf *nb_buf_split(struct rte_mbuf *m, uint32_t off,
  * Make the first @p len bytes contiguous in the first segment (BSD's
  * m_pullup), so a header can be read through one pointer. Bytes move from
  * the following segments (emptied ones are freed); when the first segment
- * has no room or is shared, a new first segment is taken from its pool.
- * *m may change.
+ * is not writable or has no room, a new first segment is taken (see "Pools
+ * for new segments": @p p, or the first segment's data owner's pool). A
+ * segment consumed in part whose header another packet holds is replaced
+ * by a clone header (from the same pool). *m may change.
  *
  * @param m
  *   In: the packet; out: the packet, possibly with a new first segment.
  * @param len
- *   Bytes wanted contiguous, 1..pkt_len.
+ *   Bytes wanted contiguous, 0..pkt_len (0: nothing to do).
+ * @param p
+ *   Pool for new segments, or NULL for the data owner's pool.
  * @return
- *   0, or -EINVAL (NULL, len 0 or > pkt_len), -ENOSPC (len larger than one
- *   segment), -ENOBUFS; *m and the packet are unchanged on failure.
+ *   0, or -EINVAL (NULL, len > pkt_len), -ENOSPC (len larger than one
+ *   segment of the pool), -ENOBUFS (the pool is short, or p NULL and the
+ *   first segment is external memory), -EOVERFLOW (the data count of the
+ *   segment consumed in part is at its maximum); *m and the packet are
+ *   unchanged on failure.
  */
-int nb_buf_pullup(struct rte_mbuf **m, uint32_t len);
+int nb_buf_pullup(struct rte_mbuf **m, uint32_t len, struct nb_pool *p);
 
 /**
  * Gather a whole packet into one segment (in place when the first segment
- * has room and is not shared, else into a new segment of its pool).
- * *m may change.
+ * is writable and has room, else into a new segment: see "Pools for new
+ * segments"). *m may change.
  *
  * @param m
  *   In: the packet; out: the one-segment packet.
+ * @param p
+ *   Pool for the new segment, or NULL for the data owner's pool.
  * @return
  *   0, or -EINVAL (NULL), -ENOSPC (the packet does not fit one segment),
- *   -ENOBUFS; unchanged on failure.
+ *   -ENOBUFS (the pool is short, or p NULL and the first segment is
+ *   external memory); unchanged on failure.
  */
-int nb_buf_linearize(struct rte_mbuf **m);
+int nb_buf_linearize(struct rte_mbuf **m, struct nb_pool *p);
 
 /**
  * Find the segment that holds byte @p off of a packet.
@@ -651,9 +754,14 @@ int nb_buf_copy_out(const struct rte_mbuf *m, uint32_t off, void *dst,
 /**
  * Write @p len bytes at @p off into a packet, across segments (BSD's
  * m_copyback, lwIP's pbuf_take_at). When off + len passes the end the
- * packet grows: the last segment's tailroom first, then new segments from
- * the last segment's pool. Shared segments are refused (make them writable
- * first).
+ * packet grows: the last segment's tailroom first (when it is writable),
+ * then new segments (see "Pools for new segments": @p p, or the last
+ * segment's data owner's pool) linked after the last segment. Every byte
+ * written must be writable (nb_buf_make_writable(&m, p, off, len) first).
+ * Another packet's chain is never relinked: when the last header (and the
+ * ones before it) may be held by another packet (refcnt above 1), they are
+ * replaced in this packet by clone headers of the same data before the
+ * new segments are linked.
  *
  * @param m
  *   The packet.
@@ -663,13 +771,17 @@ int nb_buf_copy_out(const struct rte_mbuf *m, uint32_t off, void *dst,
  *   Bytes to write.
  * @param len
  *   Count.
+ * @param p
+ *   Pool for new segments, or NULL for the data owner's pool.
  * @return
- *   0, or -EINVAL (NULL, off > pkt_len), -EPERM (a segment to write is
- *   shared), -ENOBUFS (could not grow), -EOVERFLOW (segment limit); the
- *   packet is unchanged on failure.
+ *   0, or -EINVAL (NULL, off > pkt_len), -EPERM (a byte to write is not
+ *   writable), -ENOBUFS (could not grow: pool short, or p NULL and the
+ *   last segment is external memory), -EOVERFLOW (segment limit, pkt_len
+ *   past UINT32_MAX, or a data count at its maximum); the packet is
+ *   unchanged on failure.
  */
 int nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
-		   uint32_t len);
+		   uint32_t len, struct nb_pool *p);
 
 /**
  * Read one byte.
@@ -680,10 +792,10 @@ int nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
 int nb_buf_get_u8(const struct rte_mbuf *m, uint32_t off);
 
 /**
- * Write one byte (the segment must not be shared).
+ * Write one byte (it must be writable: see "Writable bytes").
  *
  * @return
- *   0, or -EINVAL (NULL, off >= pkt_len), -EPERM (shared).
+ *   0, or -EINVAL (NULL, off >= pkt_len), -EPERM (shared or read-only).
  */
 int nb_buf_put_u8(struct rte_mbuf *m, uint32_t off, uint8_t v);
 
@@ -702,7 +814,9 @@ int nb_buf_memcmp(const struct rte_mbuf *m, uint32_t off, const void *s,
  * across segment boundaries (lwIP's pbuf_memfind).
  *
  * @return
- *   Its offset (>= 0), -ENOENT (not there), -EINVAL (NULL, len 0).
+ *   Its offset (>= 0; an empty needle is found at @p start when
+ *   start <= pkt_len), -ENOENT (not there), -EINVAL (NULL m, NULL s with
+ *   len > 0).
  */
 int32_t nb_buf_memfind(const struct rte_mbuf *m, const void *s, uint32_t len,
 		       uint32_t start);
@@ -758,19 +872,27 @@ nb_buf_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
  *
  * @return
  *   The clone, or NULL with rte_errno EINVAL (NULL), ENOBUFS, EOVERFLOW (a
- *   data reference count at its maximum); m is unchanged on failure.
+ *   data reference count at its maximum, or more than
+ *   RTE_MBUF_MAX_NB_SEGS segments); m is unchanged on failure.
  */
 struct rte_mbuf *nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p);
 
 /** Free callback of external memory: runs once, when its last reference goes. */
 typedef void (*nb_buf_ext_free_cb)(void *va, void *opaque);
 
+/** nb_buf_attach_ext() flag: the memory is read-only (lwIP's PBUF_ROM). */
+#define NB_BUF_EXT_RO 0x1u
+
 /**
- * A packet whose data is external memory nbkit does not own (lwIP's REF and
- * ROM pbufs): headers from @p hdr_pool attached to [va, va + len), one per
- * 64 KiB - 1 window. @p free_cb(va, opaque) runs exactly once, when the last
- * reference to the memory goes (on whichever core drops it). The caller must
- * free the packet; the memory must stay valid until free_cb runs.
+ * A packet whose data is external memory nbkit does not own: headers from
+ * @p hdr_pool attached to [va, va + len), one per 64 KiB - 1 window.
+ * Like lwIP's pbufs, two kinds: with NB_BUF_EXT_RO the memory is read-only
+ * (PBUF_ROM: every write through nbkit is refused with EPERM,
+ * nb_buf_is_shared() says true and nb_buf_make_writable() copies it);
+ * without it (PBUF_REF) the memory may be written while this packet is its
+ * only reference. @p free_cb(va, opaque) runs exactly once, when the last
+ * reference to the memory goes (on whichever core drops it). The caller
+ * must free the packet; the memory must stay valid until free_cb runs.
  *
  * @param hdr_pool
  *   Pool for the headers (any nbkit pool; their own data room is unused).
@@ -784,40 +906,53 @@ typedef void (*nb_buf_ext_free_cb)(void *va, void *opaque);
  *   Callback, may be NULL (nothing to do at the end).
  * @param opaque
  *   Passed to free_cb.
+ * @param flags
+ *   0 or NB_BUF_EXT_RO.
  * @return
- *   The packet, or NULL with rte_errno EINVAL (NULL pool or va, len 0 or
- *   above 65535 windows), ENOBUFS (no headers, or no shared-info records:
- *   at least 16383 windows can be attached at once, whichever lcores free
- *   them); free_cb is not called on failure.
+ *   The packet, or NULL with rte_errno EINVAL (NULL pool or va, len 0,
+ *   unknown flag), EOVERFLOW (more than RTE_MBUF_MAX_NB_SEGS windows),
+ *   ENOBUFS (no headers, or no shared-info records: at least 16383 windows
+ *   can be attached at once, whichever lcores free them); free_cb is not
+ *   called on failure.
  */
 struct rte_mbuf *nb_buf_attach_ext(struct nb_pool *hdr_pool, void *va,
 				   rte_iova_t iova, uint32_t len,
-				   nb_buf_ext_free_cb free_cb, void *opaque);
+				   nb_buf_ext_free_cb free_cb, void *opaque,
+				   uint32_t flags);
 
 /**
- * Is any byte of [off, off + len) reachable through another reference?
+ * May another reference reach a byte a write to [off, off + len) touches?
+ * Looks at the range's write zone (see "Writable bytes": the segments
+ * holding its bytes, the first segment when off is 0, the last when the
+ * range ends at pkt_len; so len 0 asks about a push at 0 or a put at
+ * pkt_len).
  *
  * @return
- *   true when a segment covering the range has a reference count above 1,
- *   is a clone of data others hold, or is external memory with more than
- *   one reference; false otherwise (and for bad arguments).
+ *   false when every segment of the zone is writable; true when one is
+ *   shared (refcnt above 1, a clone of data others hold, external memory
+ *   with more than one reference) or read-only external memory, and for
+ *   bad arguments (NULL m, a range past the end): never "not shared" for
+ *   something it could not check.
  */
 bool nb_buf_is_shared(const struct rte_mbuf *m, uint32_t off, uint32_t len);
 
 /**
- * Copy-on-write of a range: every *shared* segment covering [off, off+len)
- * is replaced by a private copy from @p p (several buffers chained when the
- * segment holds more than one buffer of p, e.g. a 64 KiB external window);
- * the other segments stay as they are (still shared if they were). A header
- * in front of a replaced segment that another packet also holds is itself
- * replaced by a clone header of our own, so the other packet's chain is
- * never relinked. *m may change (when the first segment is replaced).
- * len 0 is a no-op.
+ * Copy-on-write of a range: every segment of the range's write zone (see
+ * "Writable bytes"; also an empty first or last segment, whose head or
+ * tail room a push or put writes) that is not writable is replaced by a
+ * private copy from @p (same data_off, so the same head room; several
+ * buffers chained when the segment holds more than one buffer of p, e.g. a
+ * 64 KiB external window); the other segments stay as they are (still
+ * shared if they were). A header in front of a replaced segment that may
+ * be held by another packet (refcnt above 1) is itself replaced by a clone
+ * header of our own, or by a private copy when its data count is at its
+ * maximum, so the other packet's chain is never relinked. *m may change
+ * (when the first segment is replaced). len 0 makes the zone's first or
+ * last segment writable (off 0 or pkt_len), else does nothing.
  *
  * @return
- *   0, or -EINVAL (NULL, range past the end), -ENOBUFS, -EOVERFLOW (a data
- *   reference count at its maximum, or more than RTE_MBUF_MAX_NB_SEGS
- *   segments); unchanged on failure.
+ *   0, or -EINVAL (NULL, range past the end), -ENOBUFS, -EOVERFLOW (more
+ *   than RTE_MBUF_MAX_NB_SEGS segments); unchanged on failure.
  */
 int nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 			 uint32_t len);
@@ -826,11 +961,12 @@ int nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
  * Deep copy of [off, off + len) of a packet into a new packet from @p p,
  * laid out like nb_buf_alloc() does (the first segment keeps the pool's
  * headroom, the others none; chained when it does not fit one segment);
- * offload metadata copied. The caller must free the copy.
+ * offload metadata copied. len 0 gives an empty one-segment packet. The
+ * caller must free the copy.
  *
  * @return
- *   The copy, or NULL with rte_errno EINVAL (NULL, range past the end, len
- *   0, more than RTE_MBUF_MAX_NB_SEGS segments), ENOBUFS.
+ *   The copy, or NULL with rte_errno EINVAL (NULL, range past the end),
+ *   EOVERFLOW (more than RTE_MBUF_MAX_NB_SEGS segments), ENOBUFS.
  */
 struct rte_mbuf *nb_buf_copy(const struct rte_mbuf *m, struct nb_pool *p,
 			     uint32_t off, uint32_t len);

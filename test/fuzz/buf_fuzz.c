@@ -187,6 +187,8 @@ struct ext_rec {
 	uint32_t len;
 	unsigned int calls;	/* times the free callback ran */
 	bool has_cb;		/* false: freed by the harness at the end */
+	bool ro;		/* attached with NB_BUF_EXT_RO */
+	uint64_t sum;		/* ro: hash of the bytes, which never change */
 };
 
 static struct ext_rec g_ext[MAX_EXT];
@@ -234,6 +236,36 @@ enum share {
 	SH_SHARED,	/* another reference reaches the data */
 };
 
+/* FNV-1a of the bytes of read-only external memory. */
+static uint64_t
+bytes_hash(const uint8_t *b, uint32_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ b[i]) * 1099511628211ull;
+	}
+	return h;
+}
+
+/* Is @va inside external memory attached read-only and not yet freed? */
+static bool
+ext_ro_at(const void *va)
+{
+	unsigned int i;
+
+	for (i = 0; i < g_nb_ext; i++) {
+		const struct ext_rec *e = &g_ext[i];
+
+		if (e->ro && e->calls == 0 && (const uint8_t *)va >= e->va &&
+		    (const uint8_t *)va < e->va + e->len) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static struct rte_mbuf *
 seg_owner(const struct rte_mbuf *s)
 {
@@ -247,8 +279,9 @@ seg_share(const struct rte_mbuf *s)
 		return SH_SHARED;
 	}
 	if (RTE_MBUF_HAS_EXTBUF(s)) {
-		return rte_mbuf_ext_refcnt_read(s->shinfo) > 1 ? SH_SHARED :
-			SH_PRIVATE;
+		/* Read-only memory is never writable (nb_buf.h). */
+		return rte_mbuf_ext_refcnt_read(s->shinfo) > 1 ||
+		       ext_ro_at(s->buf_addr) ? SH_SHARED : SH_PRIVATE;
 	}
 	if (RTE_MBUF_CLONED(s)) {
 		return rte_mbuf_refcnt_read(seg_owner(s)) > 1 ? SH_SHARED :
@@ -257,21 +290,46 @@ seg_share(const struct rte_mbuf *s)
 	return SH_PRIVATE;
 }
 
-/* Worst sharing over the segments with data in [off, off + len). */
+/*
+ * Worst sharing over the write zone of [off, off + len) (nb_buf.h,
+ * "Writable bytes"): the segments with data in the range, plus the first
+ * segment when off is 0 and the last when the range ends at the end.
+ */
 static enum share
 range_share(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
+	const struct rte_mbuf *head = m;
 	enum share worst = SH_PRIVATE, s;
-	uint32_t pos = 0;
+	uint32_t pos = 0, end = off + len;
 
-	for (; m != NULL && pos < off + len; m = m->next) {
-		if (m->data_len > 0 && pos + m->data_len > off) {
+	for (; m != NULL; m = m->next) {
+		bool zone = (len > 0 && pos < end && pos + m->data_len > off) ||
+			    (m == head && off == 0) ||
+			    (m->next == NULL && end == head->pkt_len);
+
+		if (zone) {
 			s = seg_share(m);
 			worst = s > worst ? s : worst;
 		}
 		pos += m->data_len;
 	}
 	return worst;
+}
+
+/*
+ * The pool new segments come from (nb_buf.h, "Pools for new segments"):
+ * p when given, else the data owner's; NULL for external memory.
+ */
+static struct nb_pool *
+new_seg_pool(const struct rte_mbuf *seg, struct nb_pool *p)
+{
+	if (p != NULL) {
+		return p;
+	}
+	if (RTE_MBUF_HAS_EXTBUF(seg)) {
+		return NULL;
+	}
+	return nb_pool_of(seg_owner(seg));
 }
 
 static const struct rte_mbuf *
@@ -694,7 +752,7 @@ make_writable(unsigned int i, struct nb_pool *p, uint32_t off, uint32_t len)
 	if (rc != 0) {
 		EXPECT(s->m == before, "make_writable failed but moved *m");
 	}
-	if (rc == 0 && len > 0) {
+	if (rc == 0) {
 		EXPECT(!nb_buf_is_shared(s->m, off, len),
 		       "still shared after make_writable(%u, %u)", off, len);
 		EXPECT(range_share(s->m, off, len) != SH_SHARED,
@@ -858,15 +916,21 @@ op_push(struct rd *r)
 		return;
 	}
 	TRACE("slot %d len %u (headroom %u)", i, len, nb_buf_headroom(s->m));
-	/* The new bytes go in front of the first segment: make it private. */
-	if (s->m->data_len > 0 && seg_share(s->m) != SH_PRIVATE) {
-		make_writable((unsigned int)i, p, 0, 1);
+	/* The new bytes go in front of the first segment, empty or not:
+	 * make its headroom writable (sometimes not, to see the refusal). */
+	if (seg_share(s->m) == SH_SHARED && (rd_u8(r) & 7) != 0) {
+		make_writable((unsigned int)i, p, 0, 0);
 	}
 	head = nb_buf_headroom(s->m);
 	ptr = nb_buf_push(s->m, (uint16_t)len);
 	if (len > head) {
 		EXPECT(ptr == NULL && rte_errno == ENOSPC,
 		       "push %u with headroom %u", len, head);
+		return;
+	}
+	if (len > 0 && seg_share(s->m) == SH_SHARED) {
+		EXPECT(ptr == NULL && rte_errno == EPERM,
+		       "push %u into a shared head: %p", len, (void *)ptr);
 		return;
 	}
 	EXPECT(ptr == rte_pktmbuf_mtod(s->m, uint8_t *), "push pointer");
@@ -935,8 +999,8 @@ op_put(struct rd *r)
 	}
 	TRACE("slot %d len %u (tailroom %u)", i, len, nb_buf_tailroom(s->m));
 	last = last_seg(s->m);
-	if (s->len > 0 && last->data_len > 0 && seg_share(last) != SH_PRIVATE) {
-		make_writable((unsigned int)i, p, s->len - 1, 1);
+	if (seg_share(last) == SH_SHARED && (rd_u8(r) & 7) != 0) {
+		make_writable((unsigned int)i, p, s->len, 0);
 	}
 	last = last_seg(s->m);
 	tail = nb_buf_tailroom(s->m);
@@ -945,6 +1009,11 @@ op_put(struct rd *r)
 	if (len > tail) {
 		EXPECT(ptr == NULL && rte_errno == ENOSPC,
 		       "put %u with tailroom %u", len, tail);
+		return;
+	}
+	if (len > 0 && seg_share(last) == SH_SHARED) {
+		EXPECT(ptr == NULL && rte_errno == EPERM,
+		       "put %u into a shared tail: %p", len, (void *)ptr);
 		return;
 	}
 	EXPECT(ptr == rte_pktmbuf_mtod_offset(last, uint8_t *, last_len),
@@ -1169,6 +1238,9 @@ op_dechain(struct rd *r)
 	       s->m->pkt_len == first, "dechain: head not one segment");
 	EXPECT(rest->nb_segs == segs - 1, "dechain: rest has %u segments",
 	       rest->nb_segs);
+	EXPECT(rest->packet_type == s->m->packet_type &&
+	       rest->vlan_tci == s->m->vlan_tci,
+	       "dechain: the rest lost the metadata (split keeps it)");
 	slot_set(d, rest, s->model + first, s->len - first);
 	s->len = first;
 }
@@ -1194,16 +1266,20 @@ op_split(struct rd *r)
 	TRACE("slot %d at %u of %u (%s) rest to slot %u", i, off, s->len,
 	      cut ? "boundary" : "inside", d);
 	rest = nb_buf_split(s->m, off, p);
-	if (off == 0 || off >= s->len) {
+	if (off > s->len) {
 		EXPECT(rest == NULL && rte_errno == EINVAL, "split at %u of %u",
 		       off, s->len);
 		return;
 	}
 	if (rest == NULL) {
-		EXPECT(rte_errno == ENOBUFS && !cut, "split at %u: %d", off,
-		       rte_errno);
+		/* A header is needed inside a segment, at 0 and at the end. */
+		EXPECT(rte_errno == ENOBUFS &&
+		       (!cut || off == 0 || off == s->len),
+		       "split at %u of %u: %d", off, s->len, rte_errno);
 		return;
 	}
+	EXPECT(rest->packet_type == s->m->packet_type &&
+	       rest->vlan_tci == s->m->vlan_tci, "split lost the metadata");
 	slot_set(d, rest, s->model + off, s->len - off);
 	s->len = off;
 }
@@ -1212,6 +1288,7 @@ static void
 op_pullup(struct rd *r)
 {
 	int i = pick_live(r);
+	struct nb_pool *p = (rd_u8(r) & 1) != 0 ? pick_pool(r) : NULL;
 	struct slot *s;
 	struct rte_mbuf *before;
 	struct nb_pool *hp;
@@ -1225,11 +1302,11 @@ op_pullup(struct rd *r)
 	len = pick_len(r, s->len);
 	before = s->m;
 	first = s->m->data_len;
-	hp = nb_pool_of(s->m);
+	hp = new_seg_pool(s->m, p);
 	TRACE("slot %d len %u of %u (first segment %u)", i, len, s->len, first);
-	rc = nb_buf_pullup(&s->m, len);
+	rc = nb_buf_pullup(&s->m, len, p);
 	EXPECT(s->m != NULL, "pullup left NULL");
-	if (len == 0 || len > s->len) {
+	if (len > s->len) {
 		EXPECT(rc == -EINVAL && s->m == before, "pullup %u of %u: %d",
 		       len, s->len, rc);
 		return;
@@ -1253,6 +1330,7 @@ static void
 op_linearize(struct rd *r)
 {
 	int i = pick_live(r);
+	struct nb_pool *p = (rd_u8(r) & 1) != 0 ? pick_pool(r) : NULL;
 	struct slot *s;
 	struct rte_mbuf *before;
 	struct nb_pool *hp;
@@ -1265,9 +1343,9 @@ op_linearize(struct rd *r)
 	s = &g_slot[i];
 	before = s->m;
 	segs = s->m->nb_segs;
-	hp = nb_pool_of(s->m);
+	hp = new_seg_pool(s->m, p);
 	TRACE("slot %d (%u B, %u segments)", i, s->len, segs);
-	rc = nb_buf_linearize(&s->m);
+	rc = nb_buf_linearize(&s->m, p);
 	EXPECT(s->m != NULL, "linearize left NULL");
 	if (rc != 0) {
 		EXPECT(s->m == before, "failed linearize moved *m");
@@ -1303,7 +1381,7 @@ op_copy_in(struct rd *r)
 	TRACE("slot %d off %u len %u of %u", i, off, len, s->len);
 	rng_fill(g_tmp, len);
 	if (off > s->len) {
-		rc = nb_buf_copy_in(s->m, off, g_tmp, len);
+		rc = nb_buf_copy_in(s->m, off, g_tmp, len, p);
 		EXPECT(rc == -EINVAL, "copy_in at %u past %u: %d", off, s->len,
 		       rc);
 		return;
@@ -1313,16 +1391,13 @@ op_copy_in(struct rd *r)
 	if (overlap > 0) {
 		make_writable((unsigned int)i, p, off, overlap);
 	}
-	if (grow && s->len > 0) {
-		make_writable((unsigned int)i, p, s->len - 1, 1);
-	}
-	rc = nb_buf_copy_in(s->m, off, g_tmp, len);
+	rc = nb_buf_copy_in(s->m, off, g_tmp, len, p);
 	if (rc != 0) {
 		/* Growth goes to new segments when the last one is shared. */
 		EXPECT((rc == -ENOBUFS && grow) ||
 		       (rc == -EPERM && overlap > 0 &&
 			range_share(s->m, off, overlap) == SH_SHARED) ||
-		       (rc == -EINVAL && len == 0),
+		       (rc == -EOVERFLOW && grow),
 		       "copy_in %u at %u of %u: %d", len, off, s->len, rc);
 		return;
 	}
@@ -1483,7 +1558,9 @@ op_memfind(struct rd *r)
 	TRACE("slot %d len %u start %u of %u", i, len, start, s->len);
 	got = nb_buf_memfind(s->m, g_tmp, len, start);
 	if (len == 0) {
-		EXPECT(got == -EINVAL, "memfind of nothing: %d", got);
+		EXPECT(got == (start <= s->len ? (int32_t)start : -ENOENT),
+		       "memfind of nothing from %u of %u: %d", start, s->len,
+		       got);
 		return;
 	}
 	for (k = start; (uint64_t)k + len <= s->len; k++) {
@@ -1606,6 +1683,8 @@ ext_free_cb(void *va, void *opaque)
 
 	EXPECT(va == e->va, "external free callback: va %p, attached %p", va,
 	       (void *)e->va);
+	EXPECT(!e->ro || bytes_hash(e->va, e->len) == e->sum,
+	       "read-only external memory was written");
 	e->calls++;
 	EXPECT(e->calls == 1, "external free callback ran %u times",
 	       e->calls);
@@ -1633,14 +1712,17 @@ op_attach_ext(struct rd *r)
 	e->len = len;
 	e->calls = 0;
 	e->has_cb = !(mode & 1);
+	e->ro = (mode & 4) != 0;
 	e->va = malloc(len > 0 ? len : 1);
 	EXPECT(e->va != NULL, "malloc %u", len);
 	rng_fill(e->va, len);
+	e->sum = e->ro ? bytes_hash(e->va, len) : 0;
 	iova = mode & 2 ? (rte_iova_t)(uintptr_t)e->va : RTE_BAD_IOVA;
-	TRACE("slot %u len %u pool %s iova %s cb %d", d, len, nb_pool_name(p),
-	      mode & 2 ? "va" : "bad", e->has_cb);
+	TRACE("slot %u len %u pool %s iova %s cb %d ro %d", d, len,
+	      nb_pool_name(p), mode & 2 ? "va" : "bad", e->has_cb, e->ro);
 	m = nb_buf_attach_ext(p, e->va, iova, len,
-			      e->has_cb ? ext_free_cb : NULL, e);
+			      e->has_cb ? ext_free_cb : NULL, e,
+			      e->ro ? NB_BUF_EXT_RO : 0);
 	if (m == NULL) {
 		EXPECT(rte_errno == (len == 0 ? EINVAL : ENOBUFS),
 		       "attach_ext %u B: %d", len, rte_errno);
@@ -1679,12 +1761,6 @@ op_make_writable(struct rd *r)
 		       "the end: %d", rc);
 		return;
 	}
-	if (len == 0) {
-		rc = nb_buf_make_writable(&s->m, p, off, len);
-		EXPECT(rc == 0 || rc == -EINVAL, "make_writable of 0 B: %d",
-		       rc);
-		return;
-	}
 	make_writable((unsigned int)i, p, off, len);
 }
 
@@ -1705,8 +1781,8 @@ op_is_shared(struct rd *r)
 	len = pick_len(r, s->len);
 	got = nb_buf_is_shared(s->m, off, len);
 	TRACE("slot %d off %u len %u of %u: %d", i, off, len, s->len, got);
-	if ((uint64_t)off + len > s->len || len == 0) {
-		EXPECT(!got, "is_shared of a bad range is true");
+	if ((uint64_t)off + len > s->len) {
+		EXPECT(got, "is_shared of a bad range is false");
 		return;
 	}
 	want = range_share(s->m, off, len);
@@ -1734,7 +1810,7 @@ op_copy(struct rd *r)
 	TRACE("slot %d off %u len %u of %u to slot %u from %s", i, off, len,
 	      s->len, d, nb_pool_name(p));
 	c = nb_buf_copy(s->m, p, off, len);
-	if ((uint64_t)off + len > s->len || len == 0) {
+	if ((uint64_t)off + len > s->len) {
 		EXPECT(c == NULL && rte_errno == EINVAL, "copy of a bad range");
 		return;
 	}
@@ -1887,14 +1963,14 @@ op_null(struct rd *r)
 	       "dechain NULL");
 	EXPECT(nb_buf_split(NULL, 1, p) == NULL && rte_errno == EINVAL,
 	       "split NULL");
-	EXPECT(nb_buf_pullup(&n, 1) == -EINVAL &&
-	       nb_buf_pullup(NULL, 1) == -EINVAL, "pullup NULL");
-	EXPECT(nb_buf_linearize(&n) == -EINVAL &&
-	       nb_buf_linearize(NULL) == -EINVAL, "linearize NULL");
+	EXPECT(nb_buf_pullup(&n, 1, NULL) == -EINVAL &&
+	       nb_buf_pullup(NULL, 1, NULL) == -EINVAL, "pullup NULL");
+	EXPECT(nb_buf_linearize(&n, NULL) == -EINVAL &&
+	       nb_buf_linearize(NULL, NULL) == -EINVAL, "linearize NULL");
 	EXPECT(nb_buf_seek(NULL, 0, &so) == NULL && rte_errno == EINVAL,
 	       "seek NULL");
 	EXPECT(nb_buf_copy_out(NULL, 0, &b, 1) == -EINVAL, "copy_out NULL");
-	EXPECT(nb_buf_copy_in(NULL, 0, &b, 1) == -EINVAL, "copy_in NULL");
+	EXPECT(nb_buf_copy_in(NULL, 0, &b, 1, NULL) == -EINVAL, "copy_in NULL");
 	EXPECT(nb_buf_get_u8(NULL, 0) == -EINVAL, "get_u8 NULL");
 	EXPECT(nb_buf_put_u8(NULL, 0, 1) == -EINVAL, "put_u8 NULL");
 	EXPECT(nb_buf_memcmp(NULL, 0, &b, 1) == -EINVAL, "memcmp NULL");
@@ -1904,12 +1980,12 @@ op_null(struct rd *r)
 	EXPECT(nb_buf_clone(NULL, p) == NULL && rte_errno == EINVAL,
 	       "clone NULL");
 	EXPECT(nb_buf_attach_ext(NULL, &b, RTE_BAD_IOVA, 1, NULL,
-				 NULL) == NULL && rte_errno == EINVAL,
+				 NULL, 0) == NULL && rte_errno == EINVAL,
 	       "attach_ext NULL pool");
 	EXPECT(nb_buf_attach_ext(p, NULL, RTE_BAD_IOVA, 1, NULL,
-				 NULL) == NULL && rte_errno == EINVAL,
+				 NULL, 0) == NULL && rte_errno == EINVAL,
 	       "attach_ext NULL va");
-	EXPECT(!nb_buf_is_shared(NULL, 0, 1), "is_shared NULL");
+	EXPECT(nb_buf_is_shared(NULL, 0, 1), "is_shared NULL");
 	EXPECT(nb_buf_make_writable(&n, p, 0, 1) == -EINVAL &&
 	       nb_buf_make_writable(NULL, p, 0, 1) == -EINVAL,
 	       "make_writable NULL");
@@ -2061,6 +2137,10 @@ teardown(void)
 			EXPECT(g_ext[i].calls == 1, "external buffer %u: free "
 			       "callback ran %u times", i, g_ext[i].calls);
 		} else {
+			EXPECT(!g_ext[i].ro || bytes_hash(g_ext[i].va,
+							  g_ext[i].len) ==
+			       g_ext[i].sum,
+			       "read-only external memory %u was written", i);
 			free(g_ext[i].va);
 		}
 	}
