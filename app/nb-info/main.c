@@ -37,8 +37,8 @@ usage(FILE *f, const char *prog)
 		"Options after --:\n"
 		"  --json            JSON Lines instead of text: one JSON object\n"
 		"                    on one line\n"
-		"  --dma-size BYTES  size of each DMA block, decimal with an\n"
-		"                    optional k, m or g (default 1m)\n"
+		"  --dma-size BYTES  size of each DMA block, decimal (no leading 0)\n"
+		"                    with an optional k, m or g (default 1m)\n"
 		"  -h, --help        this text\n"
 		"  --version         nbkit's and DPDK's versions\n"
 		"\n"
@@ -52,7 +52,8 @@ usage(FILE *f, const char *prog)
 
 /*
  * A size in bytes: decimal digits and an optional k, m or g (binary
- * multiples). Nothing else: no sign, no spaces, no octal or hex.
+ * multiples). Nothing else: no sign, no spaces, no hex, and no leading 0
+ * (010 would read as octal 8 to some and as 10 to others: refused).
  */
 static int
 parse_size(const char *s, size_t *out)
@@ -60,7 +61,7 @@ parse_size(const char *s, size_t *out)
 	unsigned long long v = 0;
 	const char *p = s;
 
-	if (!isdigit((unsigned char)*p)) {
+	if (!isdigit((unsigned char)*p) || *p == '0') {
 		return -EINVAL;
 	}
 	for (; isdigit((unsigned char)*p); p++) {
