@@ -957,11 +957,33 @@ failed_start_check(const char *const *args, const char *what)
 	}
 }
 
+/* Built with AddressSanitizer (gcc's macro, or clang's feature test). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifndef TEST_ASAN
+#define TEST_ASAN 0
+#endif
+
 static void
 failed_start_mem_body(void)
 {
 	static const char *const args[] = { "-m", "999999", NULL };
 
+	/*
+	 * With --no-huge, EAL maps the whole -m at once; 1 TB of it lands
+	 * on AddressSanitizer's shadow memory and EAL faults (a DPDK/ASan
+	 * clash, not nbkit's: the same run without ASan fails cleanly). The
+	 * vdev case below covers the same failure path there.
+	 */
+	if (TEST_ASAN && nb_test_no_huge()) {
+		printf("(ASan and --no-huge: -m 999999 not tried) ");
+		return;
+	}
 	failed_start_check(args, "-m 999999");
 }
 
