@@ -456,11 +456,13 @@ runtime_dir_remove(void)
 }
 
 /*
- * What rte_eal_init() writes while it starts goes to a temporary file: its
- * usage text (on stdout, where it would poison a --json consumer), getopt's
- * messages and its log lines. On success the log lines are passed on to
- * stderr unchanged (the log levels already chose them); on failure one line
- * says why, unless the user asked for verbose output.
+ * What rte_eal_init() writes to stderr while it starts (getopt's messages,
+ * its log lines) goes to a temporary file, and its usage text (on stdout,
+ * where it would poison a --json consumer) to /dev/null. On success the
+ * captured lines are passed on to stderr unchanged (the log levels already
+ * chose them); on failure one line says why. When the user asked to see
+ * more (-v, --log-level), stderr is not captured at all, so nothing EAL
+ * prints is lost even if it crashes.
  */
 struct eal_capture {
 	FILE *f;	/* the capture, NULL when capturing is off */
@@ -469,23 +471,24 @@ struct eal_capture {
 };
 
 static void
-capture_begin(struct eal_capture *c, bool keep_stdout)
+capture_begin(struct eal_capture *c, bool keep_stdout, bool capture_err)
 {
 	int null;
 
 	c->saved_out = -1;
 	c->saved_err = -1;
+	c->f = NULL;
 	fflush(stdout);
 	fflush(stderr);
-	c->f = tmpfile();
-	if (c->f == NULL) {
-		return;
+	if (capture_err) {
+		c->f = tmpfile();
 	}
-	c->saved_err = dup(STDERR_FILENO);
-	if (c->saved_err < 0) {
-		fclose(c->f);
-		c->f = NULL;
-		return;
+	if (c->f != NULL) {
+		c->saved_err = dup(STDERR_FILENO);
+		if (c->saved_err < 0) {
+			fclose(c->f);
+			c->f = NULL;
+		}
 	}
 	if (!keep_stdout) {
 		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -497,24 +500,27 @@ capture_begin(struct eal_capture *c, bool keep_stdout)
 			close(null);
 		}
 	}
-	dup2(fileno(c->f), STDERR_FILENO);
+	if (c->f != NULL) {
+		dup2(fileno(c->f), STDERR_FILENO);
+	}
 }
 
 static void
 capture_end(struct eal_capture *c)
 {
-	if (c->f == NULL) {
-		return;
-	}
 	fflush(stdout);
 	fflush(stderr);
 	if (c->saved_out >= 0) {
 		dup2(c->saved_out, STDOUT_FILENO);
 		close(c->saved_out);
+		c->saved_out = -1;
 	}
-	dup2(c->saved_err, STDERR_FILENO);
-	close(c->saved_err);
-	rewind(c->f);
+	if (c->f != NULL) {
+		dup2(c->saved_err, STDERR_FILENO);
+		close(c->saved_err);
+		c->saved_err = -1;
+		rewind(c->f);
+	}
 }
 
 /* Copy the whole capture to stderr and close it. */
@@ -625,8 +631,8 @@ log_eal_up(const char *args)
 }
 
 /*
- * @verbose: the user asked to see more (-v, --log-level): on failure
- * everything EAL printed is shown, not only the reason.
+ * @verbose: the user asked to see more (-v, --log-level): what EAL prints
+ * on stderr goes there as it is printed, not only the reason of a failure.
  * @keep_stdout: -h/--help among EAL's arguments (EAL prints its usage and
  * exits).
  */
@@ -650,15 +656,12 @@ eal_start(struct argbuf *ab, bool own_prefix, bool verbose, bool keep_stdout)
 	ab->argv[ab->argc] = NULL;
 	args_join(ab, args, sizeof(args));
 	optind = 1;
-	capture_begin(&cap, keep_stdout);
+	capture_begin(&cap, keep_stdout, !verbose);
 	ret = rte_eal_init(ab->argc, ab->argv);
 	capture_end(&cap);
 	if (ret < 0) {
 		int err = rte_errno != 0 ? rte_errno : EINVAL;
 
-		if (verbose) {
-			capture_replay(&cap);
-		}
 		capture_reason(&cap, ab->argv[0], reason, sizeof(reason),
 			       &getopt_msg);
 		capture_close(&cap);
@@ -668,10 +671,15 @@ eal_start(struct argbuf *ab, bool own_prefix, bool verbose, bool keep_stdout)
 			NB_LOG(env, ERR, "EAL option: %s (EAL options come first; "
 			       "application options go after '--')",
 			       reason);
-		} else {
+		} else if (reason[0] != '\0') {
 			NB_LOG(env, ERR, "EAL failed to start: %s (%s)",
-			       reason[0] != '\0' ? reason : "no reason given",
-			       rte_strerror(err));
+			       reason, rte_strerror(err));
+		} else {
+			NB_LOG(env, ERR, "EAL failed to start: %s%s",
+			       rte_strerror(err), !verbose ? "" :
+			       err == EINVAL ? " (EAL's lines above say why; "
+			       "application options go after '--')" :
+			       " (EAL's lines above say why)");
 		}
 		/* EAL may have made the runtime directory before failing. */
 		if (own_prefix) {

@@ -153,7 +153,8 @@ int nb_env_init(const struct nb_env_opts *opts);
  * are passed on to stderr, on failure one nbkit line on stderr says why
  * (getopt's or EAL's message; for an option EAL does not know, that
  * application options go after "--"), and EAL's usage text never reaches
- * stdout. With -v or a --log-level everything EAL printed is shown too.
+ * stdout. With -v or a --log-level, EAL's stderr is not held back at all
+ * (nothing is lost, even if EAL crashes) and the nbkit line follows it.
  * On every failure the runtime directory nbkit named is removed.
  *
  * Like rte_eal_init(), on success argv[ret] is set to argv[0] so the caller

@@ -153,6 +153,17 @@ run verbose "$info" "${EAL[@]}" -v
 if ! grep -q '^EAL:' "$tmp/verbose.err"; then
 	fail "nb-info -v shows no EAL line"
 fi
+# -v and a failure: EAL's own lines are shown, then nbkit's; still exit 2
+# and nothing on stdout.
+run verbose_bad "$info" "${EAL[@]}" -v --iova-mode=xx
+if ((rc != 2)) || [[ -s $tmp/verbose_bad.out ]] ||
+   ! grep -q '^EAL: invalid parameters for --iova-mode' "$tmp/verbose_bad.err" ||
+   ! grep -q '^nb.env: EAL failed to start' "$tmp/verbose_bad.err"; then
+	fail "nb-info -v --iova-mode=xx: exit $rc:" \
+	     "$(cat "$tmp/verbose_bad.out" "$tmp/verbose_bad.err")"
+else
+	echo "PASS: nb-info -v --iova-mode=xx: EAL's lines, then nbkit's; exit 2"
+fi
 
 for app in "$info" "$perf"; do
 	run version "$app" --version
