@@ -8,7 +8,11 @@ set -euo pipefail
 
 PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev libcunit1-dev meson
 	  ninja-build pkg-config gcc make iproute2 iputils-ping
-	  clang libclang-rt-14-dev)
+	  clang libclang-rt-14-dev
+	  libsystemd-dev)
+# libsystemd-dev: `pkg-config --static --libs libdpdk` (and so libnbkit's
+# static link) needs it (libpcap -> dbus-1 -> libsystemd) and libdpdk-dev
+# does not depend on it.
 HP_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB
 HP_MNT=/dev/hugepages
 PROG=setup
@@ -28,6 +32,9 @@ Prepare a Debian 12 machine for nbkit (run as root):
     hugetlbfs at $HP_MNT.
 Without root, only checks the packages. Without hugepages, nbkit runs with
 --no-huge. The hugepage reservation does not survive a reboot.
+
+Exit status: 0 ready (or running without hugepages), 1 failure,
+2 bad arguments.
 
 Options:
   --pages N       2 MB hugepages to reserve (default $pages)
@@ -52,6 +59,12 @@ die() {
 	exit 1
 }
 
+# A bad argument: one line, exit 2 (as nbkit's apps do).
+usage_error() {
+	warn "$* (see $0 --help)"
+	exit 2
+}
+
 while (($# > 0)); do
 	case $1 in
 	-h | --help)
@@ -65,7 +78,7 @@ while (($# > 0)); do
 		do_hugepages=0
 		;;
 	--pages)
-		(($# >= 2)) || die "--pages needs a number (see --help)"
+		(($# >= 2)) || usage_error "--pages needs a number"
 		pages=$2
 		shift
 		;;
@@ -73,15 +86,14 @@ while (($# > 0)); do
 		pages=${1#--pages=}
 		;;
 	*)
-		usage >&2
-		exit 1
+		usage_error "unknown option '$1'"
 		;;
 	esac
 	shift
 done
 
 if ! [[ $pages =~ ^[0-9]{1,7}$ ]]; then
-	die "--pages: '$pages' is not a page count"
+	usage_error "--pages: '$pages' is not a page count"
 fi
 pages=$((10#$pages))
 

@@ -4,6 +4,7 @@
  * it got (cores, sockets, memory, IOVA mode) and prove DMA memory works by
  * allocating a block on every socket and printing its IOVA.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -34,52 +35,84 @@ usage(FILE *f, const char *prog)
 		"DMA memory on every socket and print its IO address.\n"
 		"\n"
 		"Options after --:\n"
-		"  --json            one JSON object instead of text\n"
-		"  --dma-size BYTES  size of each DMA block (default 1048576;\n"
-		"                    suffixes k, m, g)\n"
+		"  --json            JSON Lines instead of text: one JSON object\n"
+		"                    on one line\n"
+		"  --dma-size BYTES  size of each DMA block, decimal (no leading 0)\n"
+		"                    with an optional k, m or g (default 1m)\n"
 		"  -h, --help        this text\n"
+		"  --version         nbkit's and DPDK's versions\n"
 		"\n"
 		"EAL options (before --) are DPDK's, e.g. -l 0-1, --vdev net_null0,\n"
-		"--no-huge, -m 512, -a 0000:03:00.0, --log-level=debug.\n"
+		"--no-huge, -m 512, -a 0000:03:00.0; quiet by default: -v or\n"
+		"--log-level=info shows DPDK's start-up lines, --log-level=nb.*:debug\n"
+		"nbkit's debug lines.\n"
 		"Exit status: 0 ok, 1 runtime failure, 2 bad arguments.\n",
 		prog);
 }
 
+/*
+ * A size in bytes: decimal digits and an optional k, m or g (binary
+ * multiples). Nothing else: no sign, no spaces, no hex, and no leading 0
+ * (010 would read as octal 8 to some and as 10 to others: refused).
+ */
 static int
 parse_size(const char *s, size_t *out)
 {
-	unsigned long long v;
-	char *end;
+	unsigned long long v = 0;
+	const char *p = s;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || s[0] == '-') {
+	if (!isdigit((unsigned char)*p) || *p == '0') {
 		return -EINVAL;
 	}
-	switch (*end) {
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (1ULL << 40)) {
+			return -EINVAL;
+		}
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	switch (*p) {
 	case 'g': case 'G': v <<= 10; /* fall through */
 	case 'm': case 'M': v <<= 10; /* fall through */
-	case 'k': case 'K': v <<= 10; end++; break;
+	case 'k': case 'K': v <<= 10; p++; break;
 	default: break;
 	}
-	if (*end != '\0' || v == 0 || v > (1ULL << 40)) {
+	if (*p != '\0' || v == 0 || v > (1ULL << 40)) {
 		return -EINVAL;
 	}
 	*out = (size_t)v;
 	return 0;
 }
 
+/* Does any argument, before or after "--", say @a or @b? */
 static bool
-wants_help(int argc, char **argv)
+wants(int argc, char **argv, const char *a, const char *b)
 {
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], a) == 0 || (b != NULL && strcmp(argv[i], b) == 0)) {
 			return true;
 		}
 	}
 	return false;
+}
+
+/* One line on stderr for an option getopt_long() refused (opterr is 0). */
+static void
+bad_option(const char *prog, int c, char **argv)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':') {
+		fprintf(stderr, "%s: option '%s' needs a value (see %s --help)\n",
+			prog, opt, prog);
+	} else if (optopt != 0 && opt[0] == '-' && opt[1] != '-') {
+		fprintf(stderr, "%s: unknown option '-%c' (see %s --help)\n",
+			prog, optopt, prog);
+	} else {
+		fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n",
+			prog, opt, prog);
+	}
 }
 
 int
@@ -89,30 +122,35 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "dma-size", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prog = argv[0];
 	size_t dma_size = 1 << 20;
 	bool json = false;
-	unsigned int i, nb_sockets;
+	unsigned int i, nb_sockets, nb_dma = 0;
 	int ret, c, status = 0;
 
-	/* --help never needs EAL: answer before touching anything. */
-	if (wants_help(argc, argv)) {
+	/* --help and --version never need EAL: answer before touching it. */
+	if (wants(argc, argv, "-h", "--help")) {
 		usage(stdout, prog);
 		return 0;
 	}
+	if (wants(argc, argv, "--version", NULL)) {
+		printf("nb-info (nbkit) %s, %s\n", NB_VERSION_STR, rte_version());
+		return 0;
+	}
+	/* On failure nbkit has said why in one line on stderr. */
 	ret = nb_env_init_args(argc, argv);
 	if (ret < 0) {
-		fprintf(stderr, "%s: cannot initialise the environment: %s "
-			"(see %s --help)\n", prog, strerror(-ret), prog);
 		return ret == -EINVAL ? EXIT_USAGE : 1;
 	}
 	argc -= ret;
 	argv += ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -120,15 +158,14 @@ main(int argc, char **argv)
 		case 's':
 			if (parse_size(optarg, &dma_size) != 0) {
 				fprintf(stderr, "%s: --dma-size '%s': not a size "
-					"in bytes (1 .. 1T, suffix k/m/g)\n",
-					prog, optarg);
+					"(decimal bytes 1 .. 1T, optional suffix "
+					"k, m or g)\n", prog, optarg);
 				nb_env_fini();
 				return EXIT_USAGE;
 			}
 			break;
 		default:
-			fprintf(stderr, "%s: bad option (see %s --help)\n", prog,
-				prog);
+			bad_option(prog, c, argv);
 			nb_env_fini();
 			return EXIT_USAGE;
 		}
@@ -174,14 +211,17 @@ main(int argc, char **argv)
 		}
 		iova = nb_dma_iova(va);
 		if (json) {
+			/* The separator follows what was printed, not the
+			 * socket index: a socket that failed prints nothing. */
 			printf("%s{\"socket\": %d, \"bytes\": %zu, \"va\": \"%p\", "
-			       "\"iova\": \"0x%" PRIx64 "\"}", i > 0 ? ", " : "",
+			       "\"iova\": \"0x%" PRIx64 "\"}", nb_dma > 0 ? ", " : "",
 			       nb_dma_socket(va), dma_size, va, (uint64_t)iova);
 		} else {
 			printf("DMA:       %zu bytes on socket %d: va %p iova 0x%"
 			       PRIx64 "\n", dma_size, nb_dma_socket(va), va,
 			       (uint64_t)iova);
 		}
+		nb_dma++;
 		if (iova == RTE_BAD_IOVA) {
 			status = 1;
 		}

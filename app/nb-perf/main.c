@@ -12,12 +12,15 @@
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_version.h>
 
 #include <nb_env.h>
 
 #include "perf.h"
 
 #define EXIT_USAGE 2
+/* Most rounds a case runs (the per-case arrays hold 64). */
+#define PERF_MAX_ROUNDS 63
 
 static const struct perf_bench benches[] = {
 	{ "buf", "nb_buf calls vs their rte_pktmbuf equivalents on one pool; "
@@ -48,16 +51,21 @@ usage(FILE *f, const char *prog)
 		"\n"
 		"Options after --:\n"
 		"  --short      few rounds and small counts (CI); figures only\n"
-		"  --json       one JSON object per case instead of the table\n"
-		"  --rounds N   interleaved rounds per case (default 7, short 3)\n"
+		"  --json       JSON Lines instead of the table: one JSON object\n"
+		"               per case, one per line (notes go to stderr)\n"
+		"  --rounds N   interleaved rounds per case, 1 to %d (default 7,\n"
+		"               short 3)\n"
 		"  -h, --help   this text\n"
+		"  --version    nbkit's and DPDK's versions\n"
 		"\n"
-		"Benchmarks (default: all):\n", prog);
+		"Benchmarks (default: all; each runs once, in the order given):\n",
+		prog, PERF_MAX_ROUNDS);
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
 		fprintf(f, "  %-10s %s\n", benches[i].name, benches[i].desc);
 	}
 	fprintf(f, "\nEAL options (before --) are DPDK's; nbkit adds --no-pci, "
-		"in-memory and --no-huge\nwhen hugepages are missing.\n"
+		"in-memory and --no-huge\nwhen hugepages are missing; quiet by "
+		"default (-v or --log-level=info for more).\n"
 		"Exit status: 0 ok, 1 a benchmark could not run, 2 bad arguments.\n");
 }
 
@@ -273,17 +281,36 @@ bench_find(const char *name)
 	return NULL;
 }
 
+/* Does any argument, before or after "--", say @a or @b? */
 static bool
-wants_help(int argc, char **argv)
+wants(int argc, char **argv, const char *a, const char *b)
 {
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], a) == 0 || (b != NULL && strcmp(argv[i], b) == 0)) {
 			return true;
 		}
 	}
 	return false;
+}
+
+/* One line on stderr for an option getopt_long() refused (opterr is 0). */
+static void
+bad_option(const char *prog, int c, char **argv)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':') {
+		fprintf(stderr, "%s: option '%s' needs a value (see %s --help)\n",
+			prog, opt, prog);
+	} else if (optopt != 0 && opt[0] == '-' && opt[1] != '-') {
+		fprintf(stderr, "%s: unknown option '-%c' (see %s --help)\n",
+			prog, optopt, prog);
+	} else {
+		fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n",
+			prog, opt, prog);
+	}
 }
 
 int
@@ -294,29 +321,35 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct perf_ctx ctx = { .rounds = 0 };
-	const struct perf_bench *sel[16];
+	const struct perf_bench *sel[NB_DIM(benches)];
 	const char *prog = argv[0];
-	unsigned int nb_sel = 0, i;
+	unsigned int nb_sel = 0, i, k;
 	int ret, c;
 
-	if (wants_help(argc, argv)) {
+	/* --help and --version never need EAL: answer before touching it. */
+	if (wants(argc, argv, "-h", "--help")) {
 		usage(stdout, prog);
 		return 0;
 	}
+	if (wants(argc, argv, "--version", NULL)) {
+		printf("nb-perf (nbkit) %s, %s\n", NB_VERSION_STR, rte_version());
+		return 0;
+	}
+	/* On failure nbkit has said why in one line on stderr. */
 	ret = nb_env_init_args(argc, argv);
 	if (ret < 0) {
-		fprintf(stderr, "%s: cannot initialise the environment: %s "
-			"(see %s --help)\n", prog, strerror(-ret), prog);
 		return ret == -EINVAL ? EXIT_USAGE : 1;
 	}
 	argc -= ret;
 	argv += ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		char *end;
 		unsigned long v;
 
@@ -330,17 +363,18 @@ main(int argc, char **argv)
 		case 'r':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 1 || v > 63) {
+			if (errno != 0 || *end != '\0' || optarg[0] < '0' ||
+			    optarg[0] > '9' || v < 1 || v > PERF_MAX_ROUNDS) {
 				fprintf(stderr, "%s: --rounds '%s': a number "
-					"from 1 to 63\n", prog, optarg);
+					"from 1 to %d\n", prog, optarg,
+					PERF_MAX_ROUNDS);
 				nb_env_fini();
 				return EXIT_USAGE;
 			}
 			ctx.rounds = (unsigned int)v;
 			break;
 		default:
-			fprintf(stderr, "%s: bad option (see %s --help)\n", prog,
-				prog);
+			bad_option(prog, c, argv);
 			nb_env_fini();
 			return EXIT_USAGE;
 		}
@@ -348,13 +382,18 @@ main(int argc, char **argv)
 	for (; optind < argc; optind++) {
 		const struct perf_bench *b = bench_find(argv[optind]);
 
-		if (b == NULL || nb_sel >= sizeof(sel) / sizeof(sel[0])) {
+		if (b == NULL) {
 			fprintf(stderr, "%s: unknown benchmark '%s' (see %s "
 				"--help)\n", prog, argv[optind], prog);
 			nb_env_fini();
 			return EXIT_USAGE;
 		}
-		sel[nb_sel++] = b;
+		/* A benchmark named twice runs once. */
+		for (k = 0; k < nb_sel && sel[k] != b; k++) {
+		}
+		if (k == nb_sel) {
+			sel[nb_sel++] = b;
+		}
 	}
 	if (nb_sel == 0) {
 		for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {

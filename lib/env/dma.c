@@ -204,19 +204,28 @@ nb_dma_zmalloc(size_t size, size_t align, int socket_id)
 	va = rte_zmalloc_socket("nb_dma", size, (unsigned int)align, socket);
 	if (va == NULL && socket_id == SOCKET_ID_ANY && socket != SOCKET_ID_ANY) {
 		/* The local socket is full: any memory beats none. */
+		NB_LOG(env, DEBUG, "dma: %zu bytes: socket %d is full, "
+		       "trying any socket", size, socket);
 		socket = SOCKET_ID_ANY;
 		va = rte_zmalloc_socket("nb_dma", size, (unsigned int)align,
 					socket);
 	}
 	if (va != NULL && !iova_contig(va, size)) {
 		rte_free(va);
+		NB_LOG(env, DEBUG, "dma: %zu bytes: the rte_malloc block is not "
+		       "IOVA-contiguous, falling back to a memzone", size);
 		va = env_dma_zmalloc_memzone(size, align, socket);
 	}
 	if (va == NULL) {
+		NB_LOG(env, DEBUG, "dma: %zu bytes align %zu socket %d: no memory",
+		       size, align, socket_id);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
 	__atomic_fetch_add(&g_live, 1, __ATOMIC_RELAXED);
+	NB_LOG(env, DEBUG, "dma: %zu bytes align %zu at %p iova 0x%" PRIx64
+	       " socket %d", size, align, va, (uint64_t)nb_dma_iova(va),
+	       nb_dma_socket(va));
 	return va;
 }
 

@@ -8,7 +8,9 @@
  * defaults only where the user said nothing. Both end in eal_start().
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -46,8 +48,10 @@ static enum env_state g_state = ENV_DOWN;
 static char *g_eal_argv[NB_ENV_MAX_ARGS + 1];
 static char *g_owned[NB_ENV_MAX_ARGS + 1];
 static int g_nb_owned;
-/* The runtime directory nbkit named (its own unique prefix), removed at fini. */
+/* The runtime directory nbkit named (its own unique prefix), removed at fini
+ * and on every failed start. */
 static bool g_own_prefix;
+static char g_prefix[64];
 
 struct argbuf {
 	char **argv;
@@ -411,9 +415,234 @@ env_enter(bool *adopted)
 	return 0;
 }
 
-static int
-eal_start(struct argbuf *ab, bool own_prefix)
+/*
+ * Remove the runtime directory of nbkit's own file prefix (telemetry socket
+ * and whatever else EAL put there), so a run, failed or not, leaves nothing
+ * under /var/run/dpdk. Only a directory named after the prefix nbkit passed
+ * is touched.
+ */
+static void
+runtime_dir_remove(void)
 {
+	const char *dir = rte_eal_get_runtime_dir();
+	const char *base;
+	struct dirent *de;
+	char path[PATH_MAX];
+	DIR *d;
+
+	if (dir == NULL || dir[0] == '\0' || g_prefix[0] == '\0') {
+		return;
+	}
+	base = strrchr(dir, '/');
+	base = base != NULL ? base + 1 : dir;
+	if (strcmp(base, g_prefix) != 0) {
+		return;
+	}
+	d = opendir(dir);
+	if (d == NULL) {
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	if (rmdir(dir) == 0) {
+		NB_LOG(env, DEBUG, "runtime directory %s removed", dir);
+	}
+}
+
+/*
+ * What rte_eal_init() writes to stderr while it starts (getopt's messages,
+ * its log lines) goes to a temporary file, and its usage text (on stdout,
+ * where it would poison a --json consumer) to /dev/null. On success the
+ * captured lines are passed on to stderr unchanged (the log levels already
+ * chose them); on failure one line says why. When the user asked to see
+ * more (-v, --log-level), stderr is not captured at all, so nothing EAL
+ * prints is lost even if it crashes.
+ */
+struct eal_capture {
+	FILE *f;	/* the capture, NULL when capturing is off */
+	int saved_out;	/* the real stdout, or -1 */
+	int saved_err;	/* the real stderr */
+};
+
+static void
+capture_begin(struct eal_capture *c, bool keep_stdout, bool capture_err)
+{
+	int null;
+
+	c->saved_out = -1;
+	c->saved_err = -1;
+	c->f = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	if (capture_err) {
+		c->f = tmpfile();
+	}
+	if (c->f != NULL) {
+		c->saved_err = dup(STDERR_FILENO);
+		if (c->saved_err < 0) {
+			fclose(c->f);
+			c->f = NULL;
+		}
+	}
+	if (!keep_stdout) {
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0) {
+			c->saved_out = dup(STDOUT_FILENO);
+			if (c->saved_out >= 0) {
+				dup2(null, STDOUT_FILENO);
+			}
+			close(null);
+		}
+	}
+	if (c->f != NULL) {
+		dup2(fileno(c->f), STDERR_FILENO);
+	}
+}
+
+static void
+capture_end(struct eal_capture *c)
+{
+	fflush(stdout);
+	fflush(stderr);
+	if (c->saved_out >= 0) {
+		dup2(c->saved_out, STDOUT_FILENO);
+		close(c->saved_out);
+		c->saved_out = -1;
+	}
+	if (c->f != NULL) {
+		dup2(c->saved_err, STDERR_FILENO);
+		close(c->saved_err);
+		c->saved_err = -1;
+		rewind(c->f);
+	}
+}
+
+/* Copy the whole capture to stderr and close it. */
+static void
+capture_replay(struct eal_capture *c)
+{
+	char buf[4096];
+	size_t n;
+
+	if (c->f == NULL) {
+		return;
+	}
+	rewind(c->f);
+	while ((n = fread(buf, 1, sizeof(buf), c->f)) > 0) {
+		fwrite(buf, 1, n, stderr);
+	}
+	fflush(stderr);
+}
+
+static void
+capture_close(struct eal_capture *c)
+{
+	if (c->f != NULL) {
+		fclose(c->f);
+		c->f = NULL;
+	}
+}
+
+/*
+ * The line of the capture that says why EAL failed: the last line before
+ * EAL's "FATAL:" line (getopt's message for a bad option, EAL's own error
+ * otherwise), else the FATAL message itself. @getopt is set when the line
+ * is getopt's (it then starts with the program name, which is removed).
+ */
+static void
+capture_reason(struct eal_capture *c, const char *prog, char *out,
+	       size_t len, bool *getopt_msg)
+{
+	char line[512], prev[512] = "";
+	size_t plen = prog != NULL ? strlen(prog) : 0;
+	const char *fatal;
+	char *nl;
+
+	out[0] = '\0';
+	*getopt_msg = false;
+	if (c->f == NULL) {
+		return;
+	}
+	rewind(c->f);
+	while (fgets(line, sizeof(line), c->f) != NULL) {
+		nl = strchr(line, '\n');
+		if (nl != NULL) {
+			*nl = '\0';
+		}
+		if (line[0] == '\0') {
+			continue;
+		}
+		fatal = strstr(line, "FATAL: ");
+		if (fatal != NULL) {
+			snprintf(out, len, "%s", prev[0] != '\0' ? prev :
+				 fatal + strlen("FATAL: "));
+			break;
+		}
+		snprintf(prev, sizeof(prev), "%s", line);
+	}
+	if (out[0] == '\0') {
+		snprintf(out, len, "%s", prev);
+	}
+	if (plen > 0 && strncmp(out, prog, plen) == 0 &&
+	    strncmp(out + plen, ": ", 2) == 0) {
+		memmove(out, out + plen + 2, strlen(out + plen + 2) + 1);
+		*getopt_msg = true;
+	}
+	/* EAL's own lines carry their "EAL: " tag: keep just the message. */
+	if (strncmp(out, "EAL: ", 5) == 0) {
+		memmove(out, out + 5, strlen(out + 5) + 1);
+	}
+	nl = out + strlen(out);
+	while (nl > out && (nl[-1] == '.' || nl[-1] == ' ')) {
+		*--nl = '\0';
+	}
+}
+
+/* The EAL argument list as one string (before EAL rewrites argv). */
+static void
+args_join(const struct argbuf *ab, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ab->argc && off < len; i++) {
+		off += snprintf(buf + off, len - off, "%s%s", i > 0 ? " " : "",
+				ab->argv[i]);
+	}
+}
+
+/* Debug lines: the EAL argument list nbkit used and what EAL gave. */
+static void
+log_eal_up(const char *args)
+{
+	NB_LOG(env, DEBUG, "EAL arguments: %s", args);
+	NB_LOG(env, DEBUG, "EAL up: %u lcore(s), main lcore %u, %u socket(s), "
+	       "%s, IOVA as %s", rte_lcore_count(), rte_get_main_lcore(),
+	       rte_socket_count(), rte_eal_has_hugepages() ? "hugepages" :
+	       "no hugepages (4 KiB pages)",
+	       rte_eal_iova_mode() == RTE_IOVA_PA ? "PA" : "VA");
+}
+
+/*
+ * @verbose: the user asked to see more (-v, --log-level): what EAL prints
+ * on stderr goes there as it is printed, not only the reason of a failure.
+ * @keep_stdout: -h/--help among EAL's arguments (EAL prints its usage and
+ * exits).
+ */
+static int
+eal_start(struct argbuf *ab, bool own_prefix, bool verbose, bool keep_stdout)
+{
+	struct eal_capture cap;
+	char reason[512];
+	char args[2048];
+	bool getopt_msg;
 	int ret;
 
 	if (ab->err != 0) {
@@ -425,21 +654,117 @@ eal_start(struct argbuf *ab, bool own_prefix)
 		return ab->err;
 	}
 	ab->argv[ab->argc] = NULL;
+	args_join(ab, args, sizeof(args));
 	optind = 1;
+	capture_begin(&cap, keep_stdout, !verbose);
 	ret = rte_eal_init(ab->argc, ab->argv);
+	capture_end(&cap);
 	if (ret < 0) {
 		int err = rte_errno != 0 ? rte_errno : EINVAL;
 
-		NB_LOG(env, ERR, "rte_eal_init failed: %s", rte_strerror(err));
+		capture_reason(&cap, ab->argv[0], reason, sizeof(reason),
+			       &getopt_msg);
+		capture_close(&cap);
+		if (getopt_msg) {
+			/* getopt said it: an option EAL does not know. */
+			err = EINVAL;
+			NB_LOG(env, ERR, "EAL option: %s (EAL options come first; "
+			       "application options go after '--')",
+			       reason);
+		} else if (reason[0] != '\0') {
+			NB_LOG(env, ERR, "EAL failed to start: %s (%s)",
+			       reason, rte_strerror(err));
+		} else {
+			NB_LOG(env, ERR, "EAL failed to start: %s%s",
+			       rte_strerror(err), !verbose ? "" :
+			       err == EINVAL ? " (EAL's lines above say why; "
+			       "application options go after '--')" :
+			       " (EAL's lines above say why)");
+		}
+		/* EAL may have made the runtime directory before failing. */
+		if (own_prefix) {
+			runtime_dir_remove();
+		}
 		owned_free();
 		/* EAL refuses a second init even after a failed one past its
 		 * argument parsing; it says EALREADY then. */
 		return -err;
 	}
+	capture_replay(&cap);
+	capture_close(&cap);
 	g_state = ENV_OWNED;
 	g_own_prefix = own_prefix;
+	log_eal_up(args);
 	env_dma_setup();
 	return ret;
+}
+
+/*
+ * Parse an EAL log level ("7", "debug", "error"...) as EAL does; -1 when it
+ * is none.
+ */
+static int
+log_level_parse(const char *s)
+{
+	static const char *const names[] = {
+		[RTE_LOG_EMERG] = "emerg", [RTE_LOG_ALERT] = "alert",
+		[RTE_LOG_CRIT] = "crit", [RTE_LOG_ERR] = "err",
+		[RTE_LOG_WARNING] = "warning", [RTE_LOG_NOTICE] = "notice",
+		[RTE_LOG_INFO] = "info", [RTE_LOG_DEBUG] = "debug",
+	};
+	char *end;
+	long v;
+	int i;
+
+	if (isdigit((unsigned char)s[0])) {
+		v = strtol(s, &end, 10);
+		if (*end == '\0' && v >= (long)RTE_LOG_EMERG && v <= (long)RTE_LOG_DEBUG) {
+			return (int)v;
+		}
+		return -1;
+	}
+	if (strcmp(s, "error") == 0) {
+		return RTE_LOG_ERR;
+	}
+	for (i = (int)RTE_LOG_EMERG; i <= (int)RTE_LOG_DEBUG; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * nbkit's log levels, set before EAL parses its arguments so that the
+ * user's --log-level options (parsed by EAL) override them: every type
+ * registered so far at @level (nbkit's own never below notice: a quiet DPDK
+ * keeps nbkit's notices) and, when @quiet, EAL's start-up warnings about
+ * this machine (no 1 GB pages reported...) hidden. Type levels, not EAL's
+ * global level: a global level filters every type, and a later
+ * --log-level=nb.*:debug could then show nothing.
+ */
+static void
+log_defaults(int level, bool quiet)
+{
+	rte_log_set_level_pattern("*", (uint32_t)level);
+	if (quiet && level > (int)RTE_LOG_ERR) {
+		rte_log_set_level(RTE_LOGTYPE_EAL, RTE_LOG_ERR);
+	}
+	if (level < (int)RTE_LOG_NOTICE) {
+		rte_log_set_level_pattern("nb.*", RTE_LOG_NOTICE);
+	}
+}
+
+/*
+ * Telemetry registers its log type inside rte_eal_init() and takes the
+ * level of the FIRST saved --log-level pattern that matches it, so this
+ * goes after the user's arguments: theirs win. Without it, telemetry warns
+ * on every start that it has no legacy socket.
+ */
+static void
+push_quiet_telemetry(struct argbuf *ab)
+{
+	arg_push(ab, "--log-level=lib.telemetry:error");
 }
 
 /* Does an extra argument set EAL option @opt ("--opt" or "--opt=...")? */
@@ -483,9 +808,11 @@ nb_env_init(const struct nb_env_opts *opts)
 		       "(reserve some and mount hugetlbfs)");
 		return -ENOMEM;
 	}
-	if (o.huge == NB_ENV_HUGE_AUTO && !huge && o.log_level >= (int)RTE_LOG_NOTICE) {
+	if (o.huge == NB_ENV_HUGE_AUTO && !huge) {
 		NB_LOG(env, NOTICE, "no free hugepages: running with --no-huge "
-		       "(run devtools/setup.sh as root to reserve some)");
+		       "-m %u (run devtools/setup.sh as root to reserve some)",
+		       o.mem_mb != NB_ENV_MEM_AUTO ? o.mem_mb :
+		       (unsigned int)NB_ENV_NOHUGE_MEM_MB);
 	}
 
 	arg_push(&ab, o.name);
@@ -527,23 +854,29 @@ nb_env_init(const struct nb_env_opts *opts)
 	 * refuses --in-memory with --no-huge).
 	 */
 	if (o.file_prefix != NULL) {
-		arg_pushf(&ab, "--file-prefix=%s", o.file_prefix);
+		snprintf(g_prefix, sizeof(g_prefix), "%s", o.file_prefix);
 	} else {
-		arg_pushf(&ab, "--file-prefix=nb%ld", (long)getpid());
+		snprintf(g_prefix, sizeof(g_prefix), "nb%ld", (long)getpid());
 	}
+	arg_pushf(&ab, "--file-prefix=%s", g_prefix);
 	if (!o.multi_process) {
 		arg_push(&ab, huge ? "--in-memory" : "--no-shconf");
 	}
-	arg_pushf(&ab, "--log-level=%d", o.log_level);
+	/* EAL's start-up warnings only when more than notice is asked for. */
+	log_defaults(o.log_level, o.log_level <= (int)RTE_LOG_NOTICE);
 	if (o.no_telemetry) {
 		arg_push(&ab, "--no-telemetry");
 	}
 	for (i = 0; i < o.nb_extra_args; i++) {
 		arg_push(&ab, o.extra_args[i]);
 	}
+	if (o.log_level <= (int)RTE_LOG_NOTICE) {
+		push_quiet_telemetry(&ab);
+	}
 
 	/* Nothing else uses the runtime directory without multi-process. */
-	rc = eal_start(&ab, o.file_prefix == NULL || !o.multi_process);
+	rc = eal_start(&ab, o.file_prefix == NULL || !o.multi_process,
+		       o.log_level > (int)RTE_LOG_NOTICE, false);
 	return rc < 0 ? rc : 0;
 }
 
@@ -587,6 +920,9 @@ struct eal_said {
 	bool mem;	/* -m/--socket-mem */
 	bool log;	/* --log-level */
 	bool iova;	/* --iova-mode */
+	bool no_pci;	/* --no-pci */
+	bool verbose;	/* -v */
+	bool help;	/* -h/--help: EAL prints its usage and exits */
 };
 
 /* Does long option @arg ("--name" or "--name=value") name @opt? */
@@ -646,6 +982,8 @@ eal_args_scan(int n, char **argv, struct eal_said *s)
 				   is_long(a, "huge-dir");
 			s->log |= is_long(a, "log-level");
 			s->iova |= is_long(a, "iova-mode");
+			s->no_pci |= is_long(a, "no-pci");
+			s->help |= is_long(a, "help");
 			if (a[2 + len] == '\0' && long_takes_arg(name)) {
 				i++;
 			}
@@ -662,6 +1000,12 @@ eal_args_scan(int n, char **argv, struct eal_said *s)
 			s->mem = true;
 			s->huge = true;
 			break;
+		case 'v':
+			s->verbose = true;
+			break;
+		case 'h':
+			s->help = true;
+			break;
 		default:
 			break;
 		}
@@ -670,6 +1014,39 @@ eal_args_scan(int n, char **argv, struct eal_said *s)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Pass the user's EAL argument argv[*i] on (with its value when it takes
+ * one in the next argument). A global --log-level=LEVEL becomes the type
+ * pattern '*:LEVEL' (a global level would also filter nbkit's notices),
+ * followed by nbkit's floor of notice for its own types when LEVEL is
+ * below it.
+ */
+static void
+user_arg_push(struct argbuf *ab, char **argv, int n, int *i)
+{
+	const char *a = argv[*i];
+	const char *val = NULL;
+	int level;
+
+	if (strcmp(a, "--log-level") == 0 && *i + 1 < n) {
+		val = argv[*i + 1];
+	} else if (strncmp(a, "--log-level=", 12) == 0) {
+		val = a + 12;
+	}
+	if (val == NULL || strchr(val, ':') != NULL || strchr(val, ',') != NULL ||
+	    (level = log_level_parse(val)) < 0) {
+		arg_push(ab, a);
+		return;
+	}
+	if (val != a + 12) {
+		(*i)++;		/* the value was the next argument */
+	}
+	arg_pushf(ab, "--log-level=*:%s", val);
+	if (level < (int)RTE_LOG_NOTICE) {
+		arg_push(ab, "--log-level=nb.*:notice");
+	}
 }
 
 int
@@ -703,16 +1080,22 @@ nb_env_init_args(int argc, char **argv)
 		huge = !said.no_huge && (said.huge || env_hugepages_available());
 		if (!said.huge && !huge) {
 			NB_LOG(env, NOTICE, "no free hugepages: running with "
-			       "--no-huge (run devtools/setup.sh as root to "
-			       "reserve some)");
+			       "--no-huge -m %u (run devtools/setup.sh as root "
+			       "to reserve some)", said.mem ? 0 :
+			       (unsigned int)NB_ENV_NOHUGE_MEM_MB);
 		}
 
 		arg_push(&ab, argv[0]);
 		if (!said.pci) {
 			arg_push(&ab, "--no-pci");
-			if (!said.iova) {
-				arg_push(&ab, "--iova-mode=va");
-			}
+		}
+		/*
+		 * IOVA as VA unless a PCI device may be probed (-a or -b
+		 * without --no-pci) or --iova-mode is given: the same
+		 * environment with and without an explicit --no-pci.
+		 */
+		if (!said.iova && (!said.pci || said.no_pci)) {
+			arg_push(&ab, "--iova-mode=va");
 		}
 		if (!said.huge) {
 			if (!huge) {
@@ -723,18 +1106,25 @@ nb_env_init_args(int argc, char **argv)
 			arg_pushf(&ab, "-m%u", (unsigned int)NB_ENV_NOHUGE_MEM_MB);
 		}
 		if (!said.prefix && !said.proc_type) {
-			arg_pushf(&ab, "--file-prefix=nb%ld", (long)getpid());
+			snprintf(g_prefix, sizeof(g_prefix), "nb%ld",
+				 (long)getpid());
+			arg_pushf(&ab, "--file-prefix=%s", g_prefix);
 			if (!said.shconf) {
 				arg_push(&ab, huge ? "--in-memory" : "--no-shconf");
 			}
 		}
-		if (!said.log) {
-			arg_push(&ab, "--log-level=notice");
+		/* nbkit's levels first: the user's --log-level come after and win. */
+		if (!said.verbose) {
+			log_defaults(RTE_LOG_NOTICE, true);
 		}
 		for (i = 1; i < n; i++) {
-			arg_push(&ab, argv[i]);
+			user_arg_push(&ab, argv, n, &i);
 		}
-		ret = eal_start(&ab, !said.prefix && !said.proc_type);
+		if (!said.verbose) {
+			push_quiet_telemetry(&ab);
+		}
+		ret = eal_start(&ab, !said.prefix && !said.proc_type,
+				said.verbose || said.log, said.help);
 		if (ret < 0) {
 			return ret;
 		}
@@ -755,25 +1145,6 @@ bool
 nb_env_has_hugepages(void)
 {
 	return nb_env_is_initialized() && rte_eal_has_hugepages() != 0;
-}
-
-/* Remove the runtime directory nbkit named, so runs leave nothing behind. */
-static void
-runtime_dir_remove(void)
-{
-	static const char *const files[] = { "dpdk_telemetry.v2", "telemetry" };
-	const char *dir = rte_eal_get_runtime_dir();
-	char path[PATH_MAX];
-	unsigned int i;
-
-	if (dir == NULL || dir[0] == '\0') {
-		return;
-	}
-	for (i = 0; i < NB_DIM(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
 }
 
 int

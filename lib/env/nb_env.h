@@ -80,7 +80,9 @@ struct nb_env_opts {
 	bool multi_process;	/**< keep shared files under a unique --file-prefix so secondary
 				     processes can attach; default false: --in-memory */
 	const char *file_prefix;	/**< EAL --file-prefix; NULL: "nb<pid>" (unique) */
-	int log_level;		/**< EAL/DPDK log level (RTE_LOG_EMERG..RTE_LOG_DEBUG);
+	int log_level;		/**< DPDK log level of every type (RTE_LOG_EMERG..RTE_LOG_DEBUG),
+				     nbkit's own (nb.*) never below notice; at notice or below,
+				     EAL's and telemetry's start-up warnings are hidden;
 				     0: RTE_LOG_NOTICE */
 	bool no_telemetry;	/**< do not open the DPDK telemetry socket */
 	const char *const *extra_args;	/**< more EAL arguments, passed as they are */
@@ -127,15 +129,33 @@ int nb_env_init(const struct nb_env_opts *opts);
  * Initialise the environment from EAL-style arguments.
  *
  * The arguments up to the first "--" are EAL's. nbkit adds its defaults only
- * where they say nothing: `--no-pci` and `--iova-mode=va` unless a PCI
- * device is allowed (-a) or blocked (-b) or --no-pci is given (no device
- * then DMAs by physical address, and IOVA as VA makes every block
- * IOVA-contiguous; --iova-mode given keeps the user's); `--in-memory` and a unique
- * `--file-prefix` unless --in-memory, --file-prefix, --no-shconf or
- * --proc-type is given (with `--no-shconf` in place of `--in-memory` when
- * hugepages are off); `--no-huge` unless hugepages are free or --no-huge,
- * -m, --socket-mem or --huge-dir is given; `--log-level=notice` unless a
- * --log-level is given.
+ * where they say nothing:
+ * - `--no-pci` unless a PCI device is allowed (-a) or blocked (-b) or
+ *   --no-pci is given;
+ * - `--iova-mode=va` unless --iova-mode is given or a PCI device may be
+ *   probed (-a or -b without --no-pci): with no PCI device nothing DMAs by
+ *   physical address, and IOVA as VA makes every block IOVA-contiguous. So
+ *   an explicit --no-pci gives the same environment as none;
+ * - `--in-memory` and a unique `--file-prefix=nb<pid>` unless --in-memory,
+ *   --file-prefix, --no-shconf or --proc-type is given (with `--no-shconf`
+ *   in place of `--in-memory` when hugepages are off);
+ * - `--no-huge -m NB_ENV_NOHUGE_MEM_MB` unless hugepages are free or
+ *   --no-huge, -m, --socket-mem or --huge-dir is given (-m too with a bare
+ *   --no-huge);
+ * - quiet logs: DPDK's types at notice, EAL and telemetry at error (their
+ *   start-up warnings describe the machine, not a problem), unless -v is
+ *   given. The user's --log-level options apply over these; a global
+ *   `--log-level=LEVEL` is applied to every type, except that nbkit's
+ *   own types (`nb.*`) never go below notice (set `nb.*` explicitly to
+ *   silence them).
+ *
+ * What EAL prints while it starts is held back: on success its log lines
+ * are passed on to stderr, on failure one nbkit line on stderr says why
+ * (getopt's or EAL's message; for an option EAL does not know, that
+ * application options go after "--"), and EAL's usage text never reaches
+ * stdout. With -v or a --log-level, EAL's stderr is not held back at all
+ * (nothing is lost, even if EAL crashes) and the nbkit line follows it.
+ * On every failure the runtime directory nbkit named is removed.
  *
  * Like rte_eal_init(), on success argv[ret] is set to argv[0] so the caller
  * can continue with `argc -= ret; argv += ret;` and parse its own options.
@@ -146,8 +166,9 @@ int nb_env_init(const struct nb_env_opts *opts);
  *   The arguments; not copied, must stay valid until nb_env_fini().
  * @return
  *   The number of arguments consumed (>= 0), or a negative errno:
- *   - -EINVAL: argc < 1, argv NULL, an argument EAL rejects, or a positional
- *     argument before "--";
+ *   - -EINVAL: argc < 1, argv NULL, an argument EAL rejects (an option it
+ *     does not know, a value that does not parse), or a positional argument
+ *     before "--";
  *   - -EALREADY, -E2BIG and others as nb_env_init().
  */
 int nb_env_init_args(int argc, char **argv);

@@ -4,8 +4,12 @@
 # install: `meson install` the build into a temporary directory, build
 # examples/hello there out of tree against it with pkg-config, as a user's
 # DPDK application would be built, and run it. Also checks that libnbkit.so
-# exports only nb_ symbols, and builds/runs hello-static against libnbkit.a
-# when the system has the static libraries DPDK needs (SKIP otherwise).
+# exports only nb_ symbols, and builds and runs examples/hello and
+# examples/udp_clone both ways: shared (`pkg-config --libs libnbkit`) and
+# static (`pkg-config --static --libs libnbkit`: libnbkit.a and DPDK's static
+# archives, nothing of libnbkit.so or DPDK's shared objects). A static build
+# that fails is a FAIL: devtools/setup.sh installs what it needs
+# (libsystemd-dev among others).
 #
 # Usage: install_example.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -59,12 +63,14 @@ echo "installed: ${pc#"$dest"}, ${so#"$dest"}"
 # everything else in it must follow from the prefix.
 pcdir=$tmp/pkgconfig
 mkdir -p "$pcdir"
-while IFS= read -r line; do
-	if [[ $line == prefix=* ]]; then
-		line="prefix=$dest${line#prefix=}"
-	fi
-	printf '%s\n' "$line"
-done <"$pc" >"$pcdir/libnbkit.pc"
+for f in "$(dirname "$pc")"/libnbkit*.pc; do
+	while IFS= read -r line; do
+		if [[ $line == prefix=* ]]; then
+			line="prefix=$dest${line#prefix=}"
+		fi
+		printf '%s\n' "$line"
+	done <"$f" >"$pcdir/$(basename "$f")"
+done
 export PKG_CONFIG_PATH=$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 export PKGCONF=${PKGCONF:-pkg-config}
 
@@ -146,27 +152,29 @@ loaded=$(LD_LIBRARY_PATH=$libdir ldd "$work/hello" | awk '$1 ~ /^libnbkit\.so/ {
 run_hello hello env LD_LIBRARY_PATH="$libdir"
 
 # --- hello, static ----------------------------------------------------------
+# Exactly the README's command: pkg-config --static --libs libnbkit.
 
-if ! $PKGCONF --static --libs libnbkit >"$tmp/static.log" 2>&1; then
-	echo "SKIP: hello-static: pkg-config --static --libs libnbkit fails:" \
-	     "$(paste -sd ' ' "$tmp/static.log")"
-elif ! make -C "$work" static >"$tmp/make-static.log" 2>&1; then
-	# Only a system static library that is not installed is a SKIP; any
-	# other failure (nbkit's archive, undefined symbols) is a FAIL.
-	missing=$(grep -o 'cannot find -l[^ :]*' "$tmp/make-static.log" |
-		  sed 's/cannot find //' | sort -u || true)
-	if [[ -n $missing ]] && ! grep -q nbkit <<<"$missing"; then
-		echo "SKIP: hello-static: system static libraries missing:" \
-		     "$(paste -sd ' ' <<<"$missing")"
-	else
-		fail_log "$tmp/make-static.log" "make static of examples/hello failed"
+# A static program must carry no libnbkit.so and no shared DPDK.
+check_static() {
+	local bin=$1 needed
+
+	needed=$(readelf -d "$bin" | awk '/NEEDED/ { gsub(/[][]/, "", $NF); print $NF }')
+	if grep -Eq '^(libnbkit|librte_)' <<<"$needed"; then
+		fail "$bin is not static against nbkit and DPDK: it needs" \
+		     "$(grep -E '^(libnbkit|librte_)' <<<"$needed" | paste -sd ' ')"
 	fi
-else
-	if readelf -d "$work/hello-static" | grep -q 'NEEDED.*libnbkit'; then
-		fail "hello-static needs libnbkit.so: it is not linked with libnbkit.a"
-	fi
-	run_hello hello-static env
+}
+
+static_libs=$($PKGCONF --static --libs libnbkit 2>"$tmp/static.log") ||
+	fail_log "$tmp/static.log" "pkg-config --static --libs libnbkit failed"
+[[ " $static_libs " == *" -l:libnbkit.a "* ]] ||
+	fail "pkg-config --static --libs libnbkit does not name libnbkit.a: $static_libs"
+if ! make -C "$work" static >"$tmp/make-static.log" 2>&1; then
+	fail_log "$tmp/make-static.log" "make static of examples/hello failed" \
+		"(run devtools/setup.sh: static DPDK needs libsystemd-dev)"
 fi
+check_static "$work/hello-static"
+run_hello hello-static env
 
 # --- udp_clone: the README's buffer API example ------------------------------
 # Builds a UDP packet layer by layer, clones it to two net_null ports, frees
@@ -177,20 +185,32 @@ make -C "$uwork" clean >/dev/null
 if ! make -C "$uwork" >"$tmp/make-udp.log" 2>&1; then
 	fail_log "$tmp/make-udp.log" "make of examples/udp_clone failed"
 fi
-rc=0
-out=$(LD_LIBRARY_PATH=$libdir timeout 60 "$uwork/udp_clone" --no-huge 2>&1) ||
-	rc=$?
-if ((rc != 0)); then
-	printf '%s\n' "$out" | sed 's/^/    /' >&2
-	fail "udp_clone exited with status $rc"
+if ! make -C "$uwork" static >"$tmp/make-udp-static.log" 2>&1; then
+	fail_log "$tmp/make-udp-static.log" "make static of examples/udp_clone failed"
 fi
-for want in 'sent 1 \(the original\)' 'sent 1 \(the clone\)' \
-	    'pool audit: 0 buffer\(s\) out'; do
-	if ! grep -Eq "$want" <<<"$out"; then
+check_static "$uwork/udp_clone-static"
+
+# Run a udp_clone binary and check what it prints.
+run_udp() {
+	local bin=$1 out rc want
+
+	shift
+	rc=0
+	out=$("$@" timeout 60 "$uwork/$bin" --no-huge 2>&1) || rc=$?
+	if ((rc != 0)); then
 		printf '%s\n' "$out" | sed 's/^/    /' >&2
-		fail "udp_clone did not print '$want'"
+		fail "$bin exited with status $rc"
 	fi
-done
-echo "PASS: udp_clone: original and clone sent on two net_null ports, audit 0"
+	for want in 'sent 1 \(the original\)' 'sent 1 \(the clone\)' \
+		    'pool audit: 0 buffer\(s\) out'; do
+		if ! grep -Eq "$want" <<<"$out"; then
+			printf '%s\n' "$out" | sed 's/^/    /' >&2
+			fail "$bin did not print '$want'"
+		fi
+	done
+	echo "PASS: $bin: original and clone sent on two net_null ports, audit 0"
+}
+run_udp udp_clone env LD_LIBRARY_PATH="$libdir"
+run_udp udp_clone-static env
 
 echo "PASS: install"

@@ -11,8 +11,9 @@
  * touches DPDK: once the child has exited it checks that nothing is left in
  * the child's runtime directory.
  *
- * Exit codes: 0 passed, 1 failed (each failure is one "FAIL" line),
- * 77 skipped (no dpdk-telemetry.py or no python3). NB_TEST_NO_HUGE set:
+ * Exit codes: 0 passed, 1 failed (each failure is one "FAIL" line; a
+ * missing dpdk-telemetry.py or python3 is a failure, since
+ * devtools/setup.sh installs them). NB_TEST_NO_HUGE set:
  * the child runs with --no-huge.
  */
 #include <dirent.h>
@@ -50,7 +51,6 @@ extern char **environ;
 
 #define EXIT_PASS 0
 #define EXIT_FAIL 1
-#define EXIT_SKIP 77
 
 #define POOL_FAST "tel_fast"
 #define POOL_ACCT "tel_acct"
@@ -890,13 +890,14 @@ main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (access(TEL_SCRIPT, X_OK) != 0) {
-		printf("SKIP: %s not found (Debian package dpdk)\n",
-		       TEL_SCRIPT);
-		return EXIT_SKIP;
+		printf("FAIL: %s not found: apt-get install dpdk-dev (or run "
+		       "devtools/setup.sh)\n", TEL_SCRIPT);
+		return 1;
 	}
 	if (!in_path("python3")) {
-		printf("SKIP: no python3 in PATH for %s\n", TEL_SCRIPT);
-		return EXIT_SKIP;
+		printf("FAIL: no python3 in PATH for %s: apt-get install "
+		       "python3 (dpdk-dev depends on it)\n", TEL_SCRIPT);
+		return 1;
 	}
 	snprintf(g_prefix, sizeof(g_prefix), "nbtel%ld", (long)getpid());
 
