@@ -323,17 +323,18 @@ bool
 nb_buf__freed_use(const struct rte_mbuf *m, const char *func)
 {
 	const struct nb_mempool_priv *v = nb_mempool_priv_of(m);
-	const struct nb_mbuf_priv *pr;
+	const struct nb_buf_owner *o;
 	bool freed;
 
-	if (v == NULL) {
-		return false;	/* not an nbkit pool: nothing to tell */
+	if (v == NULL || v->track) {
+		/* Not an nbkit pool, or one whose state DPDK's raw allocations
+		 * (PMD receive) leave alone: "free" would not be certain. */
+		return false;
 	}
-	pr = nb_mbuf_priv(m);
-	/* Fast mode: nbkit's free marks both; accounted: the driver's byte. */
-	freed = v->track ? pr->state == NB_BUF_STATE_FREE &&
-			   m->port == NB_BUF_PORT_FREED :
-			   pr->state != NB_BUF_STATE_ALLOCATED;
+	o = RTE_MBUF_DYNFIELD(m, v->owner_off, const struct nb_buf_owner *);
+	/* Accounted: the driver writes the state on every get and put. */
+	freed = __atomic_load_n(&o->state, __ATOMIC_RELAXED) !=
+		NB_BUF_STATE_ALLOCATED;
 	if (freed) {
 		NB_LOG(buf, ERR, "%s: use after free of buffer %p of pool %s",
 		       func, (const void *)m, nb_pool_name(v->pool));

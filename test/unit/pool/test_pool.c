@@ -495,8 +495,8 @@ layout_buffer_ok(struct nb_pool *p, struct rte_mbuf *m, uint16_t headroom,
 	ok &= CHECK_EQ(ctx, rte_mbuf_refcnt_read(m), 1);
 	ok &= CHECK_EQ(ctx, m->buf_len, RTE_MBUF_DEFAULT_BUF_SIZE);
 	ok &= CHECK_EQ(ctx, rte_pktmbuf_tailroom(m), nb_pool_data_size(p));
-	ok &= CHECK_EQ(ctx, pr->state, NB_BUF_STATE_ALLOCATED);
-	ok &= CHECK_EQ(ctx, pr->home_lcore, rte_lcore_id());
+	ok &= CHECK_EQ(ctx, nb_buf_owner(m)->state, NB_BUF_STATE_ALLOCATED);
+	ok &= CHECK_EQ(ctx, nb_buf_owner(m)->home, rte_lcore_id());
 	ok &= NB_TEST_ASSERT_MSG(pr->idx < n, "%s: idx %u >= n %u", ctx,
 				 pr->idx, n);
 	if (!ok) {
@@ -636,12 +636,12 @@ test_state_after_free(void)
 	d = rte_pktmbuf_alloc(nb_pool_mempool(p));
 	CU_ASSERT_FATAL(m != NULL && d != NULL);
 	/* DPDK's own alloc path is tracked too. */
-	NB_TEST_ASSERT_INT_EQ(nb_mbuf_priv(d)->state, NB_BUF_STATE_ALLOCATED);
-	NB_TEST_ASSERT_INT_EQ(nb_mbuf_priv(d)->home_lcore, rte_lcore_id());
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(d)->state, NB_BUF_STATE_ALLOCATED);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(d)->home, rte_lcore_id());
 	rte_pktmbuf_free(m);
 	rte_pktmbuf_free(d);
-	NB_TEST_ASSERT_INT_EQ(nb_mbuf_priv(m)->state, NB_BUF_STATE_FREE);
-	NB_TEST_ASSERT_INT_EQ(nb_mbuf_priv(d)->state, NB_BUF_STATE_FREE);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(m)->state, NB_BUF_STATE_FREE);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(d)->state, NB_BUF_STATE_FREE);
 	destroy_ok(p, "state");
 }
 
@@ -1490,7 +1490,7 @@ cross_lcore_backend(const struct backend *b)
 	}
 	CHECK_EQ(ctx, j.got, k2);
 	if (j.got > 0) {
-		CHECK_EQ(ctx, nb_mbuf_priv(m[0])->home_lcore, g_worker);
+		CHECK_EQ(ctx, nb_buf_owner(m[0])->home, g_worker);
 	}
 	free_all(m, j.got);
 	if (stats_get(p, &s)) {
@@ -1550,7 +1550,7 @@ pthread_body(void *arg)
 	}
 	j->allocs = i;
 	if (i > 0) {
-		j->home = nb_mbuf_priv(m[0])->home_lcore;
+		j->home = nb_buf_owner(m[0])->home;
 	}
 	free_all(m, i);
 	j->bulk_ok = nb_pool_alloc_bulk(j->p, m, 32) == 0;
@@ -1588,7 +1588,15 @@ pthread_backend(const struct backend *b)
 	CU_ASSERT_FATAL(pthread_join(t, NULL) == 0);
 	CHECK_EQ(ctx, j.lcore, LCORE_ID_ANY);
 	CHECK_EQ(ctx, j.allocs, 64);
-	CHECK_EQ(ctx, j.home, NB_LCORE_NONE);
+	if (b->accounted) {
+		/* The driver records the thread's slot (for remote_frees). */
+		NB_TEST_ASSERT_MSG(j.home >= RTE_MAX_LCORE &&
+				   j.home != NB_LCORE_NONE,
+				   "%s: home %u is not a thread slot", ctx,
+				   j.home);
+	} else {
+		CHECK_EQ(ctx, j.home, NB_LCORE_NONE);
+	}
 	NB_TEST_ASSERT_MSG(j.bulk_ok, "%s: bulk alloc in a pthread", ctx);
 	CHECK_EQ(ctx, j.nb_keep, NB_DIM(j.keep));
 	free_all(j.keep, j.nb_keep);
@@ -1682,7 +1690,7 @@ registered_body(void *arg)
 	m = nb_pool_alloc(j->p);
 	j->alloc_ok = m != NULL;
 	if (m != NULL) {
-		j->home = nb_mbuf_priv(m)->home_lcore;
+		j->home = nb_buf_owner(m)->home;
 		rte_pktmbuf_free(m);
 	}
 	j->bulk_ret = nb_pool_alloc_bulk(j->p, b, REG_BULK);
