@@ -130,16 +130,68 @@ nb_buf__free_chain(struct rte_mbuf *m)
 	return n;
 }
 
+/* Pointers nb_buf_free_bulk() gathers before one put. */
+#define FREE_BATCH 64u
+
 unsigned int
 nb_buf_free_bulk(struct rte_mbuf **pkts, unsigned int n)
 {
-	unsigned int i, total = 0;
+	const struct nb_mempool_priv *v = NULL;
+	struct rte_mempool *mp = NULL;
+	void *batch[FREE_BATCH];
+	unsigned int i, nb = 0, total = 0;
+	/* The pool's free rule, read once per run of one pool: nbkit pool
+	 * whose nbkit calls keep the state (fast mode, DPDK backends). */
+	bool fast = false;
+	int off = 0;
 
 	if (pkts == NULL) {
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		total += nb_buf_free(pkts[i]);
+		struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(m == NULL)) {
+			continue;
+		}
+		if (unlikely(m->next != NULL || !RTE_MBUF_DIRECT(m) ||
+			     rte_mbuf_refcnt_read(m) != 1)) {
+			total += nb_buf__free_chain(m);
+			continue;
+		}
+		if (unlikely(m->pool != mp || nb == FREE_BATCH)) {
+			if (nb > 0) {
+				rte_mempool_put_bulk(mp, batch, nb);
+				nb = 0;
+			}
+			if (m->pool != mp) {
+				mp = m->pool;
+				v = nb_mempool_priv_of(m);
+				fast = v != NULL && v->track && !v->count;
+				off = v != NULL ? v->owner_off : 0;
+			}
+		}
+		if (likely(fast)) {
+			uint8_t *state = RTE_MBUF_DYNFIELD(m, off, uint8_t *);
+
+			/* nb_buf__release_seg_v() of a fast-mode pool. */
+			if (unlikely(*state != NB_BUF_STATE_ALLOCATED)) {
+				nb_pool__unverified_free(m);
+			}
+			*state = NB_BUF_STATE_FREE;
+		} else if (unlikely(!nb_buf__release_seg_v(m, v))) {
+			nb_buf__bad_free(m);
+			continue;
+		}
+		m->nb_segs = 1;
+#if NB_DEBUG
+		memset(m->buf_addr, 0x6b, m->buf_len);
+#endif
+		batch[nb++] = m;
+		total++;
+	}
+	if (nb > 0) {
+		rte_mempool_put_bulk(mp, batch, nb);
 	}
 	return total;
 }

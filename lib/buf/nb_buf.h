@@ -222,9 +222,8 @@ void nb_buf__bad_free(struct rte_mbuf *m);
  * back (true): never a leak. nbkit frees of DPDK-backend pools are counted.
  */
 static inline bool
-nb_buf__release_seg(struct rte_mbuf *m)
+nb_buf__release_seg_v(struct rte_mbuf *m, const struct nb_mempool_priv *v)
 {
-	const struct nb_mempool_priv *v = nb_mempool_priv_of(m);
 	struct nb_buf_owner *o;
 
 	if (v == NULL) {
@@ -243,6 +242,13 @@ nb_buf__release_seg(struct rte_mbuf *m)
 		nb_pool__count_free(v->pool, 1);
 	}
 	return true;
+}
+
+/** @internal nb_buf__release_seg_v() for any segment. */
+static inline bool
+nb_buf__release_seg(struct rte_mbuf *m)
+{
+	return nb_buf__release_seg_v(m, nb_mempool_priv_of(m));
 }
 
 /**
@@ -298,7 +304,9 @@ nb_buf_free(struct rte_mbuf *m)
 }
 
 /**
- * Free several packets; NULL entries are skipped.
+ * Free several packets; NULL entries are skipped. Single-segment packets
+ * held alone go back to their pool in bursts (one rte_mempool_put_bulk()
+ * per run of one pool), as rte_pktmbuf_free_bulk() does.
  *
  * @param pkts
  *   The packets.
