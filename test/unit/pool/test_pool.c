@@ -3280,6 +3280,27 @@ test_remote_frees(void)
 		CHECK_EQ("rmt", s.remote_frees, NB_DIM(h.m));
 	}
 	destroy_ok(h.p, "rmt");
+
+	/* Fast mode: not kept (nb_pool.h), even for buffers that another
+	 * lcore frees and the driver routes to an inbound ring. */
+	if (g_have_worker) {
+		struct rte_mbuf *m[600];
+		struct remote_job j = { 0 };
+		struct nb_pool *p = backend_pool(B_FAST, "rmtf", 1024);
+
+		if (p == NULL) {
+			return;
+		}
+		CU_ASSERT_FATAL(take_all(p, m, NB_DIM(m)) == NB_DIM(m));
+		j.p = p;
+		j.m = m;
+		j.n = NB_DIM(m);
+		if (run_on_worker(remote_free, &j) && stats_get(p, &s)) {
+			CHECK_EQ("rmtf", s.remote_frees, 0);
+			CHECK_EQ("rmtf", s.in_use, 0);
+		}
+		destroy_ok(p, "rmtf");
+	}
 }
 
 /* Item 5: a DPDK-backend pool counts the frees of nbkit calls. */
