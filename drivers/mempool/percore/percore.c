@@ -529,9 +529,11 @@ pc_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 	struct pc_pool *pc = mp->pool_data;
 	unsigned int id = nb_pool_slot_id();
 	struct pc_slot *s = slot_get(pc, id);
+	bool rings = true;	/* the request reached the rings */
 	unsigned int i;
 
 	if (s != NULL && s->size > 0 && n <= s->size + s->flushthresh) {
+		rings = s->len < n;
 		if (s->len < n) {
 			unsigned int want = RTE_MIN(s->size + n - s->len,
 						    PC_CACHE_OBJS - s->len);
@@ -565,12 +567,14 @@ pc_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 		/*
 		 * Fast mode keeps no shared in-use counter (it would be an
 		 * atomic on every call): sample the peak after every request
-		 * that reaches the driver (refills, bulks beyond the cache,
-		 * threads without an lcore id), counting buffers in DPDK's
-		 * caches as in use.
+		 * that reaches the rings (cache refills, bulks beyond the
+		 * cache), counting buffers in DPDK's caches as in use. A hit
+		 * in a thread's own cache does not lower what is free.
 		 */
-		nb_pool_mark_max(&pc->peak_out, (int64_t)pc->size -
-				 (int64_t)pc_get_count_locked(pc));
+		if (rings) {
+			nb_pool_mark_max(&pc->peak_out, (int64_t)pc->size -
+					 (int64_t)pc_get_count_locked(pc));
+		}
 	}
 	return 0;
 }
