@@ -177,8 +177,9 @@ nb_buf_free_bulk(struct rte_mbuf **pkts, unsigned int n)
 			/* nb_buf__release_seg_v() of a fast-mode pool. */
 			if (unlikely(*state != NB_BUF_STATE_ALLOCATED)) {
 				nb_pool__unverified_free(m);
+			} else {
+				*state = NB_BUF_STATE_FREE;
 			}
-			*state = NB_BUF_STATE_FREE;
 		} else if (unlikely(!nb_buf__release_seg_v(m, v))) {
 			nb_buf__bad_free(m);
 			continue;
@@ -386,7 +387,7 @@ nb_buf__freed_use(const struct rte_mbuf *m, const char *func)
 	o = RTE_MBUF_DYNFIELD(m, v->owner_off, const struct nb_buf_owner *);
 	/* Accounted: the driver writes the state on every get and put. */
 	freed = __atomic_load_n(&o->state, __ATOMIC_RELAXED) !=
-		NB_BUF_STATE_ALLOCATED;
+		NB_BUF_STATE_ALLOCATED && o->tag == nb_buf_owner_tag(m);
 	if (freed) {
 		NB_LOG(buf, ERR, "%s: use after free of buffer %p of pool %s",
 		       func, (const void *)m, nb_pool_name(v->pool));

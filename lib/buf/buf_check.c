@@ -36,13 +36,17 @@ static const char *
 owner_byte(const struct rte_mbuf *seg)
 {
 	const struct nb_mempool_priv *v = nb_mempool_priv_of(seg);
+	const struct nb_buf_owner *o;
 	uint8_t state;
 
 	if (v == NULL) {
 		return NULL;
 	}
-	state = RTE_MBUF_DYNFIELD(seg, v->owner_off,
-				  const struct nb_buf_owner *)->state;
+	o = RTE_MBUF_DYNFIELD(seg, v->owner_off, const struct nb_buf_owner *);
+	if (o->tag != nb_buf_owner_tag(seg)) {
+		return NULL;	/* copied by DPDK from another buffer */
+	}
+	state = o->state;
 	if (!v->track) {
 		if (state == NB_BUF_STATE_ALLOCATED) {
 			return NULL;

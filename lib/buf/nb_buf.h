@@ -213,9 +213,10 @@ void nb_buf__bad_free(struct rte_mbuf *m);
 
 /**
  * @internal Prepare a direct segment that goes back to its pool (nbkit
- * pools). Accounted mode: a segment whose ownership state is not
- * "allocated" is already free: refused (false), the caller counts it as a
- * double free; the driver's atomic exchange catches two concurrent frees.
+ * pools). Accounted mode: a segment whose own ownership word (not one
+ * DPDK copied from another buffer) does not say "allocated" is already
+ * free: refused (false), the caller counts it as a double free; the
+ * driver's atomic exchange catches two concurrent frees.
  * Fast mode, DPDK backends: the state is set to free; a segment it already
  * says free for is counted as an unverified free (a double free, or a
  * buffer DPDK's raw allocation handed out: cannot tell) and still goes
@@ -231,13 +232,17 @@ nb_buf__release_seg_v(struct rte_mbuf *m, const struct nb_mempool_priv *v)
 	}
 	o = RTE_MBUF_DYNFIELD(m, v->owner_off, struct nb_buf_owner *);
 	if (!v->track) {
+		/* Free already, unless the word was copied from another
+		 * buffer (DPDK's attach/copy): then it says nothing. */
 		return __atomic_load_n(&o->state, __ATOMIC_RELAXED) ==
-		       NB_BUF_STATE_ALLOCATED;
+		       NB_BUF_STATE_ALLOCATED ||
+		       o->tag != nb_buf_owner_tag(m);
 	}
 	if (unlikely(o->state != NB_BUF_STATE_ALLOCATED)) {
-		nb_pool__unverified_free(m);
+		nb_pool__unverified_free(m);	/* also rewrites the word */
+	} else {
+		o->state = NB_BUF_STATE_FREE;
 	}
-	o->state = NB_BUF_STATE_FREE;
 	if (unlikely(v->count)) {
 		nb_pool__count_free(v->pool, 1);
 	}

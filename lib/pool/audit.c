@@ -72,7 +72,11 @@ check_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 	}
 	c->listed++;
 	fprintf(c->report, "  missing buffer #%u at %p", idx, obj);
-	if (o->state == NB_BUF_STATE_ALLOCATED) {
+	if (o->tag != nb_buf_owner_tag(obj)) {
+		fprintf(c->report, ": its ownership word was copied from "
+			"another buffer (rte_pktmbuf_attach/copy); lcore "
+			"unknown");
+	} else if (o->state == NB_BUF_STATE_ALLOCATED) {
 		const char *what = exact ? "allocated" : "last nbkit allocation";
 
 		if (o->home == NB_LCORE_NONE) {

@@ -185,13 +185,19 @@ enum nb_buf_state {
 #define NB_LCORE_NONE UINT16_MAX
 
 /**
- * Ownership word of every buffer of an nb_pool: a 4-byte mbuf dynamic field
- * (rte_mbuf_dynfield_register(), name NB_BUF_OWNER_DYNFIELD) in the mbuf's
- * second cache line, which allocation and free touch anyway. No DPDK field
- * is given a private meaning and no PMD or mbuf reset writes it.
+ * Ownership word of every buffer of an nb_pool: an 8-byte mbuf dynamic
+ * field (rte_mbuf_dynfield_register(), name NB_BUF_OWNER_DYNFIELD) in the
+ * mbuf's second cache line, which allocation and free touch anyway. No DPDK
+ * field is given a private meaning and no PMD or mbuf reset writes it.
  * In accounted mode the driver keeps it exact for every get and put; in
  * fast mode and with DPDK's backends nbkit's allocation and free calls
  * write it and DPDK's do not.
+ *
+ * DPDK copies the dynamic fields from one mbuf to another
+ * (rte_pktmbuf_attach() of a clone, rte_pktmbuf_copy()), so the word
+ * carries a tag of the buffer it was written for: a word whose tag is not
+ * the buffer's own (nb_buf_owner_valid() false) was copied from another
+ * buffer and says nothing about this one (read as "allocated").
  */
 struct nb_buf_owner {
 	uint8_t state;		/**< enum nb_buf_state */
@@ -200,7 +206,9 @@ struct nb_buf_owner {
 				     thread slot (>= RTE_MAX_LCORE, threads
 				     without an lcore id, accounted mode) or
 				     NB_LCORE_NONE */
-};
+	uint32_t tag;		/**< nb_buf_owner_tag() of the buffer it was
+				     written for */
+} __rte_aligned(8);
 
 /** Name of the mbuf dynamic field that holds struct nb_buf_owner. */
 #define NB_BUF_OWNER_DYNFIELD "nbkit_dynfield_owner"
@@ -221,6 +229,71 @@ static inline struct nb_buf_owner *
 nb_buf_owner(const struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, nb_pool__owner_off, struct nb_buf_owner *);
+}
+
+/**
+ * The tag of a buffer in its ownership word: its address in units of a
+ * cache line (unique among the buffers of a process but for addresses
+ * 256 GiB apart).
+ *
+ * @param m
+ *   The buffer.
+ * @return
+ *   Its tag.
+ */
+static inline uint32_t
+nb_buf_owner_tag(const struct rte_mbuf *m)
+{
+	return (uint32_t)((uintptr_t)m >> 6);
+}
+
+/**
+ * Whether a buffer's ownership word was written for it (not copied by DPDK
+ * from another buffer).
+ *
+ * @param m
+ *   A buffer of an nb_pool (not checked).
+ * @return
+ *   true when nb_buf_owner(m) describes m.
+ */
+static inline bool
+nb_buf_owner_valid(const struct rte_mbuf *m)
+{
+	return nb_buf_owner(m)->tag == nb_buf_owner_tag(m);
+}
+
+/** @internal The ownership word as one 64-bit value (one store). */
+static inline uint64_t
+nb_buf__owner_word(const struct rte_mbuf *m, uint8_t state, uint16_t home)
+{
+	const struct nb_buf_owner o = {
+		.state = state,
+		.home = home,
+		.tag = nb_buf_owner_tag(m),
+	};
+	uint64_t w;
+
+	memcpy(&w, &o, sizeof(w));
+	return w;
+}
+
+/**
+ * @internal State and home without the tag: the first 4 bytes of the word,
+ * one 32-bit store. Allocations write only these: the tag is written at
+ * create and by every free (a free repairs a word DPDK copied in), and a
+ * buffer is copied into only while it is allocated.
+ */
+static inline uint32_t
+nb_buf__owner_half(uint8_t state, uint16_t home)
+{
+	const struct nb_buf_owner o = {
+		.state = state,
+		.home = home,
+	};
+	uint32_t h;
+
+	memcpy(&h, &o, sizeof(h));
+	return h;
 }
 
 /**
@@ -428,8 +501,9 @@ void nb_pool__count_free(struct nb_pool *p, uint64_t frees);
 
 /**
  * @internal Fast mode, DPDK backends: nb_buf_free() found a segment whose
- * state said free (a double free, or a buffer a DPDK raw path allocated):
- * counted in unverified_frees, logged (rate-limited).
+ * state did not say allocated (a double free, or a buffer a DPDK raw path
+ * allocated): marks it free (the whole word), counts it in
+ * unverified_frees and logs (rate-limited) when the word was its own.
  */
 void nb_pool__unverified_free(struct rte_mbuf *m);
 
@@ -450,14 +524,11 @@ nb_pool__track(const struct nb_pool_fast *f, struct rte_mbuf *m,
 	}
 	if (f->track) {
 		unsigned int lc = rte_lcore_id();
-		struct nb_buf_owner *o = RTE_MBUF_DYNFIELD(m, f->owner_off,
-						struct nb_buf_owner *);
 
 		/* One 4-byte store in the line the reset just wrote. */
-		*o = (struct nb_buf_owner){
-			.state = NB_BUF_STATE_ALLOCATED,
-			.home = lc == LCORE_ID_ANY ? NB_LCORE_NONE : (uint16_t)lc,
-		};
+		*RTE_MBUF_DYNFIELD(m, f->owner_off, uint32_t *) =
+			nb_buf__owner_half(NB_BUF_STATE_ALLOCATED,
+				lc == LCORE_ID_ANY ? NB_LCORE_NONE : (uint16_t)lc);
 	}
 #if NB_DEBUG
 	{
@@ -518,15 +589,11 @@ nb_pool__alloc_bulk(struct nb_pool *p, struct rte_mbuf **m, unsigned int n,
 		   !NB_DEBUG)) {
 		const int off = f->owner_off;
 		unsigned int lc = rte_lcore_id();
-		const struct nb_buf_owner own = {
-			.state = NB_BUF_STATE_ALLOCATED,
-			.home = lc == LCORE_ID_ANY ? NB_LCORE_NONE : (uint16_t)lc,
-		};
-		uint32_t word;
+		const uint32_t half = nb_buf__owner_half(NB_BUF_STATE_ALLOCATED,
+				lc == LCORE_ID_ANY ? NB_LCORE_NONE : (uint16_t)lc);
 
-		memcpy(&word, &own, sizeof(word));
 		for (i = 0; i < n; i++) {
-			*RTE_MBUF_DYNFIELD(m[i], off, uint32_t *) = word;
+			*RTE_MBUF_DYNFIELD(m[i], off, uint32_t *) = half;
 		}
 		return 0;
 	}

@@ -199,14 +199,11 @@ obj_init(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 	const struct nb_pool *p = arg;
 	struct rte_mbuf *m = obj;
 	struct nb_mbuf_priv *pr = nb_mbuf_priv(m);
-	struct nb_buf_owner *o = RTE_MBUF_DYNFIELD(m, p->cfg.owner_off,
-						   struct nb_buf_owner *);
 
 	RTE_SET_USED(mp);
 	memset(pr, 0, sizeof(*pr));
-	o->state = NB_BUF_STATE_FREE;
-	o->reserved = 0;
-	o->home = NB_LCORE_NONE;
+	*RTE_MBUF_DYNFIELD(m, p->cfg.owner_off, uint64_t *) =
+		nb_buf__owner_word(m, NB_BUF_STATE_FREE, NB_LCORE_NONE);
 	pr->idx = idx;
 	pr->pool_cookie = p->cfg.cookie;
 }
@@ -632,7 +629,17 @@ nb_pool__unverified_free(struct rte_mbuf *m)
 	unsigned int lc = rte_lcore_id();
 	uint64_t k;
 
+	bool valid;
+
 	if (p == NULL) {
+		return;
+	}
+	/* Counted only when the word is this buffer's own (one DPDK copied
+	 * from another buffer says nothing); rewritten whole either way. */
+	valid = nb_buf_owner_valid(m);
+	*RTE_MBUF_DYNFIELD(m, p->cfg.owner_off, uint64_t *) =
+		nb_buf__owner_word(m, NB_BUF_STATE_FREE, NB_LCORE_NONE);
+	if (!valid) {
 		return;
 	}
 	if (lc < RTE_MAX_LCORE) {

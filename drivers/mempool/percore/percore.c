@@ -354,23 +354,34 @@ enqueue_accounted(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 
 		for (i = 0, k = 0; i < chunk; i++) {
 			struct rte_mbuf *m = objs[done + i];
-			struct nb_buf_owner *o = RTE_MBUF_DYNFIELD(m,
-					owner_off, struct nb_buf_owner *);
+			uint64_t *w = RTE_MBUF_DYNFIELD(m, owner_off,
+							uint64_t *);
+			struct nb_buf_owner old;
+			uint64_t prev;
 
 			if (unlikely(nb_mbuf_priv(m)->pool_cookie != cookie)) {
 				foreign++;
 				continue;
 			}
-			/* One atomic step: of two concurrent frees exactly
-			 * one sees ALLOCATED. */
-			if (unlikely(__atomic_exchange_n(&o->state,
-							 NB_BUF_STATE_FREE,
-							 __ATOMIC_ACQ_REL) !=
-				     NB_BUF_STATE_ALLOCATED)) {
-				dbl++;
-				continue;
+			/*
+			 * One atomic step: of two concurrent frees exactly one
+			 * sees a word other than its own "free". A word DPDK
+			 * copied from another buffer (attach, copy) has
+			 * another tag: this buffer was allocated (every get
+			 * writes the word), so that free goes on.
+			 */
+			prev = __atomic_exchange_n(w, nb_buf__owner_word(m,
+					NB_BUF_STATE_FREE, NB_LCORE_NONE),
+					__ATOMIC_ACQ_REL);
+			memcpy(&old, &prev, sizeof(old));
+			if (likely(old.tag == nb_buf_owner_tag(m))) {
+				if (unlikely(old.state !=
+					     NB_BUF_STATE_ALLOCATED)) {
+					dbl++;
+					continue;
+				}
+				remote += old.home != home;
 			}
-			remote += o->home != home;
 			dst[k++] = m;
 		}
 		if (unlikely(poison)) {
@@ -605,14 +616,15 @@ dequeue_accounted(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 	}
 	for (i = 0; i < n; i++) {
 		struct nb_mbuf_priv *pr = nb_mbuf_priv(objs[i]);
-		struct nb_buf_owner *o = RTE_MBUF_DYNFIELD(objs[i], owner_off,
-						struct nb_buf_owner *);
+		uint32_t *w = RTE_MBUF_DYNFIELD(objs[i], owner_off,
+						uint32_t *);
 
-		NB_ASSERT(o->state == NB_BUF_STATE_FREE);
-		/* Ours alone now (the ring handed it to this thread only);
-		 * release: a racing double free sees ALLOCATED or FREE, whole. */
-		__atomic_store_n(&o->home, home, __ATOMIC_RELAXED);
-		__atomic_store_n(&o->state, NB_BUF_STATE_ALLOCATED,
+		NB_ASSERT(nb_buf_owner(objs[i])->state == NB_BUF_STATE_FREE);
+		/* Ours alone now (the ring handed it to this thread only):
+		 * state and home in one store (the tag stays: every free
+		 * rewrote it), so a racing free sees them whole. */
+		__atomic_store_n(w, nb_buf__owner_half(NB_BUF_STATE_ALLOCATED,
+							home),
 				 __ATOMIC_RELEASE);
 		pr->alloc_tsc = tsc;
 #if NB_DEBUG

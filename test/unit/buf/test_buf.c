@@ -1256,6 +1256,53 @@ BUF_TEST(test_pmd_scattered_rx)
 }
 
 /*
+ * DPDK copies the mbuf dynamic fields (rte_pktmbuf_attach of a clone,
+ * rte_pktmbuf_copy), the ownership word among them: a header or copy from
+ * an accounted pool must not take the "free" state of a fast-mode buffer a
+ * PMD received (raw allocation after an nbkit free) and be refused at free.
+ */
+BUF_TEST(test_owner_word_copied)
+{
+	struct nb_pool *pf = mkpool("owcF", 32, FAST);
+	struct nb_pool *pa = mkpool("owcA", 32, ACCT);
+	struct rte_mbuf *m, *c, *d, *k;
+	struct nb_pool_stats s0 = stats(pa), s;
+
+	m = nb_buf_alloc(pf, NB_LAYER_RAW, 100);
+	CU_ASSERT_FATAL(m != NULL);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(m), 1);
+	/* PMD receive: the same buffer again, its word still "free". */
+	m = rte_mbuf_raw_alloc(nb_pool_mempool(pf));
+	CU_ASSERT_FATAL(m != NULL);
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	m->data_len = 100;
+	m->pkt_len = 100;
+	c = nb_buf_clone(m, pa);
+	d = rte_pktmbuf_clone(m, nb_pool_mempool(pa));
+	k = rte_pktmbuf_copy(m, nb_pool_mempool(pa), 0, UINT32_MAX);
+	CU_ASSERT_FATAL(c != NULL && d != NULL && k != NULL);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(c), 1);
+	rte_pktmbuf_free(d);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(k), 1);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(m), 1);
+	s = stats(pa);
+	NB_TEST_ASSERT_INT_EQ(s.double_frees - s0.double_frees, 0);
+	NB_TEST_ASSERT_INT_EQ(s.in_use, 0);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(pa, NULL), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(pf, NULL), 0);
+	/* A copied word does not hide a real double free afterwards. */
+	m = nb_buf_alloc(pf, NB_LAYER_RAW, 10);
+	CU_ASSERT_FATAL(m != NULL);
+	k = rte_pktmbuf_copy(m, nb_pool_mempool(pa), 0, UINT32_MAX);
+	CU_ASSERT_FATAL(k != NULL);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(m), 1);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(k), 1);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(k), 0);
+	NB_TEST_ASSERT_INT_EQ(stats(pa).double_frees - s0.double_frees, 1);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(pa, NULL), 0);
+}
+
+/*
  * Head and tail
  */
 
@@ -3484,6 +3531,7 @@ static const CU_TestInfo tests[] = {
 	{ "free_counts", test_free_counts },
 	{ "double_free", test_double_free },
 	{ "pmd_scattered_rx", test_pmd_scattered_rx },
+	{ "owner_word_copied", test_owner_word_copied },
 #if NB_DEBUG
 	{ "use_after_free", test_use_after_free },
 #endif
