@@ -801,7 +801,8 @@ struct nb_pool *nb_poolset_pool(const struct nb_poolset *set, unsigned int idx);
  * @param force
  *   As nb_pool_destroy().
  * @return
- *   0, or -EBUSY when a class has buffers out and !force (nothing destroyed).
+ *   0, or -EBUSY when !force and a class has buffers out or is corrupt, as
+ *   nb_pool_destroy() (nothing destroyed).
  */
 int nb_poolset_destroy(struct nb_poolset *set, bool force);
 

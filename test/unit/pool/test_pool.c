@@ -39,6 +39,7 @@
 #include "nb_buf.h"
 #include "nb_pool.h"
 #include "nb_test.h"
+#include "pool_internal.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -3483,6 +3484,31 @@ test_wait_never_early(void)
 	destroy_ok(p, "early");
 }
 
+/*
+ * Item 8: backends register themselves (NB_POOL_BACKEND_REGISTER in the
+ * driver's constructor); lib/pool finds them by name and names none.
+ */
+static void
+test_backend_registry(void)
+{
+	const struct nb_pool_backend *b = nb_pool_backend_find("percore");
+	struct nb_pool_opts o;
+
+	NB_TEST_ASSERT_MSG(b != NULL, "the percore driver did not register");
+	if (b != NULL) {
+		NB_TEST_ASSERT_MSG(strcmp(b->name, "percore") == 0,
+				   "found backend '%s'", b->name);
+	}
+	NB_TEST_ASSERT_MSG(nb_pool_backend_find("nosuch") == NULL,
+			   "an unknown backend was found");
+	/* Unknown names are refused at create. */
+	nb_pool_opts_init(&o, sizeof(o));
+	o.ops = "nosuch";
+	rte_errno = 0;
+	NB_TEST_ASSERT_MSG(nb_pool_create("reg_nosuch", 64, &o) == NULL &&
+			   rte_errno == EINVAL, "ops 'nosuch' accepted");
+}
+
 static const CU_TestInfo tests[] = {
 	{ "opts_defaults", test_opts_defaults },
 	{ "create_before_init", test_create_before_init },
@@ -3519,6 +3545,7 @@ static const CU_TestInfo tests[] = {
 	{ "wait_fails", test_wait_fails },
 	{ "thread_exit_late_free", test_thread_exit_late_free },
 	{ "wait_never_early", test_wait_never_early },
+	{ "backend_registry", test_backend_registry },
 	CU_TEST_INFO_NULL,
 };
 
