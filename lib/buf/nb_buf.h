@@ -36,10 +36,11 @@
  * make no sense are errors, never crashes.
  *
  * Debug builds (-Dnb_debug=true): freed buffers are poisoned (0x6b); every
- * nbkit call checks the ownership byte of the buffer it is given, so a use
- * after free is logged where it happens (and the inline head/tail calls
- * refuse it with EINVAL); a double free is logged with the call site of the
- * buffer's last allocation.
+ * nbkit call checks the ownership state of the buffer it is given (in
+ * accounted pools, where it is certain), so a use after free is logged
+ * where it happens (and the inline head/tail calls refuse it with EINVAL);
+ * a double free is logged with the call site of the buffer's last
+ * allocation.
  */
 #ifndef NB_BUF_H
 #define NB_BUF_H
@@ -924,7 +925,8 @@ nb_buf_dma_sync_for_cpu(const struct rte_mbuf *m)
 /**
  * Check a whole chain: lengths add up, segment count, no loop, every
  * segment has a pool and a reference, data inside its buffer, indirect and
- * external segments consistent, nbkit ownership byte set (allocated).
+ * external segments consistent, nbkit ownership state allocated
+ * (accounted pools; in fast mode only a corrupted state is reported).
  * Never panics.
  *
  * @param m

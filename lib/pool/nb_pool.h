@@ -457,7 +457,7 @@ struct nb_mempool_priv {
 	struct rte_pktmbuf_pool_private pkt;
 	uint64_t magic;		/* NB_POOL_MAGIC */
 	struct nb_pool *pool;
-	bool track;		/* nbkit calls keep the ownership byte (not accounted) */
+	bool track;		/* nbkit calls keep the ownership word (not accounted) */
 	bool count;		/* nbkit calls count (DPDK backends) */
 	int owner_off;		/* offset of struct nb_buf_owner in the mbuf */
 };
