@@ -176,7 +176,7 @@ nb_buf_free_bulk(struct rte_mbuf **pkts, unsigned int n)
 
 			/* nb_buf__release_seg_v() of a fast-mode pool. */
 			if (unlikely(*state != NB_BUF_STATE_ALLOCATED)) {
-				nb_pool__unverified_free(m);
+				nb_pool__unverified_free(v->pool, m);
 			} else {
 				*state = NB_BUF_STATE_FREE;
 			}

@@ -240,7 +240,7 @@ nb_buf__release_seg_v(struct rte_mbuf *m, const struct nb_mempool_priv *v)
 		       o->tag != nb_buf_owner_tag(m);
 	}
 	if (unlikely(o->state != NB_BUF_STATE_ALLOCATED)) {
-		nb_pool__unverified_free(m);	/* also rewrites the word */
+		nb_pool__unverified_free(v->pool, m);	/* rewrites the word */
 	} else {
 		o->state = NB_BUF_STATE_FREE;
 	}

@@ -505,7 +505,7 @@ void nb_pool__count_free(struct nb_pool *p, uint64_t frees);
  * allocated): marks it free (the whole word), counts it in
  * unverified_frees and logs (rate-limited) when the word was its own.
  */
-void nb_pool__unverified_free(struct rte_mbuf *m);
+void nb_pool__unverified_free(struct nb_pool *p, struct rte_mbuf *m);
 
 /** @internal The inline part of a pool; do not use. */
 static inline const struct nb_pool_fast *

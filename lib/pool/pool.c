@@ -623,33 +623,31 @@ nb_pool__count_free(struct nb_pool *p, uint64_t frees)
 }
 
 void
-nb_pool__unverified_free(struct rte_mbuf *m)
+nb_pool__unverified_free(struct nb_pool *p, struct rte_mbuf *m)
 {
-	struct nb_pool *p = nb_pool_of(m);
-	unsigned int lc = rte_lcore_id();
+	uint64_t *w = RTE_MBUF_DYNFIELD(m, p->cfg.owner_off, uint64_t *);
+	const uint64_t freed = nb_buf__owner_word(m, NB_BUF_STATE_FREE,
+						  NB_LCORE_NONE);
+	unsigned int lc;
 	uint64_t k;
 
-	bool valid;
-
-	if (p == NULL) {
-		return;
-	}
 	/* Counted only when the word is this buffer's own (one DPDK copied
 	 * from another buffer says nothing); rewritten whole either way. */
-	valid = nb_buf_owner_valid(m);
-	*RTE_MBUF_DYNFIELD(m, p->cfg.owner_off, uint64_t *) =
-		nb_buf__owner_word(m, NB_BUF_STATE_FREE, NB_LCORE_NONE);
-	if (!valid) {
+	if (unlikely(((const struct nb_buf_owner *)w)->tag !=
+		     nb_buf_owner_tag(m))) {
+		*w = freed;
 		return;
 	}
-	if (lc < RTE_MAX_LCORE) {
+	*w = freed;
+	lc = rte_lcore_id();
+	if (likely(lc < RTE_MAX_LCORE)) {
 		k = ++p->cnt[lc].unverified_frees;
 	} else {
 		k = __atomic_add_fetch(&p->cnt[RTE_MAX_LCORE].unverified_frees,
 				       1, __ATOMIC_RELAXED);
 	}
 	/* Rate-limited: the 1st, 2nd, 4th, 8th ... of each counter. */
-	if ((k & (k - 1)) == 0) {
+	if (unlikely((k & (k - 1)) == 0)) {
 		NB_LOG(pool, WARNING, "pool %s: %" PRIu64 " free(s) of a "
 		       "buffer whose ownership state says free (buffer %p): a "
 		       "double free, or a buffer a DPDK raw path allocated "
