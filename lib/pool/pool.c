@@ -454,8 +454,9 @@ nb_pool_destroy(struct nb_pool *p, bool force)
 			       "destroyed", p->name, s.in_use);
 		} else {
 			NB_LOG(pool, ERR, "pool %s: corrupt (a double free got "
-			       "in: %u buffer(s) in excess); not destroyed",
-			       p->name, s.excess);
+			       "in: %u buffer(s) in excess, the audit below "
+			       "names the buffers free twice or missing); not "
+			       "destroyed", p->name, s.excess);
 		}
 		if (f != NULL) {
 			nb_pool_audit(p, f);
