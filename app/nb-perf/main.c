@@ -203,7 +203,7 @@ perf_compare_multi(struct perf_ctx *ctx, const char *bench, const char *name,
 		if (ctx->json) {
 			printf("{\"bench\": \"%s\", \"case\": \"%s\", "
 			       "\"variant\": \"%s\", \"baseline\": \"%s\", "
-			       "\"nbkit_ns\": %.2f, \"dpdk_ns\": %.2f, "
+			       "\"variant_ns\": %.2f, \"baseline_ns\": %.2f, "
 			       "\"ratio\": %.3f, \"rounds\": %u, "
 			       "\"iters\": %lu}\n", bench, name, sides[s].name,
 			       sides[ref].name, med[s], med[ref],

@@ -130,16 +130,69 @@ nb_buf__free_chain(struct rte_mbuf *m)
 	return n;
 }
 
+/* Pointers nb_buf_free_bulk() gathers before one put. */
+#define FREE_BATCH 64u
+
 unsigned int
 nb_buf_free_bulk(struct rte_mbuf **pkts, unsigned int n)
 {
-	unsigned int i, total = 0;
+	const struct nb_mempool_priv *v = NULL;
+	struct rte_mempool *mp = NULL;
+	void *batch[FREE_BATCH];
+	unsigned int i, nb = 0, total = 0;
+	/* The pool's free rule, read once per run of one pool: nbkit pool
+	 * whose nbkit calls keep the state (fast mode, DPDK backends). */
+	bool fast = false;
+	int off = 0;
 
 	if (pkts == NULL) {
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		total += nb_buf_free(pkts[i]);
+		struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(m == NULL)) {
+			continue;
+		}
+		if (unlikely(m->next != NULL || !RTE_MBUF_DIRECT(m) ||
+			     rte_mbuf_refcnt_read(m) != 1)) {
+			total += nb_buf__free_chain(m);
+			continue;
+		}
+		if (unlikely(m->pool != mp || nb == FREE_BATCH)) {
+			if (nb > 0) {
+				rte_mempool_put_bulk(mp, batch, nb);
+				nb = 0;
+			}
+			if (m->pool != mp) {
+				mp = m->pool;
+				v = nb_mempool_priv_of(m);
+				fast = v != NULL && v->track && !v->count;
+				off = v != NULL ? v->owner_off : 0;
+			}
+		}
+		if (likely(fast)) {
+			uint8_t *state = RTE_MBUF_DYNFIELD(m, off, uint8_t *);
+
+			/* nb_buf__release_seg_v() of a fast-mode pool. */
+			if (unlikely(*state != NB_BUF_STATE_ALLOCATED)) {
+				nb_pool__unverified_free(v->pool, m);
+			} else {
+				*state = NB_BUF_STATE_FREE;
+			}
+		} else if (unlikely(!nb_buf__release_seg_v(m, v))) {
+			nb_buf__bad_free(m);
+			continue;
+		}
+		m->nb_segs = 1;
+#if NB_DEBUG
+		memset(m->buf_addr, 0x6b, m->buf_len);
+#endif
+		batch[nb++] = m;
+		total++;
+	}
+	if (nb > 0) {
+		rte_mempool_put_bulk(mp, batch, nb);
 	}
 	return total;
 }
@@ -324,17 +377,18 @@ bool
 nb_buf__freed_use(const struct rte_mbuf *m, const char *func)
 {
 	const struct nb_mempool_priv *v = nb_mempool_priv_of(m);
-	const struct nb_mbuf_priv *pr;
+	const struct nb_buf_owner *o;
 	bool freed;
 
-	if (v == NULL) {
-		return false;	/* not an nbkit pool: nothing to tell */
+	if (v == NULL || v->track) {
+		/* Not an nbkit pool, or one whose state DPDK's raw allocations
+		 * (PMD receive) leave alone: "free" would not be certain. */
+		return false;
 	}
-	pr = nb_mbuf_priv(m);
-	/* Fast mode: nbkit's free marks both; accounted: the driver's byte. */
-	freed = v->track ? pr->state == NB_BUF_STATE_FREE &&
-			   m->port == NB_BUF_PORT_FREED :
-			   pr->state != NB_BUF_STATE_ALLOCATED;
+	o = RTE_MBUF_DYNFIELD(m, v->owner_off, const struct nb_buf_owner *);
+	/* Accounted: the driver writes the state on every get and put. */
+	freed = __atomic_load_n(&o->state, __ATOMIC_RELAXED) !=
+		NB_BUF_STATE_ALLOCATED && o->tag == nb_buf_owner_tag(m);
 	if (freed) {
 		NB_LOG(buf, ERR, "%s: use after free of buffer %p of pool %s",
 		       func, (const void *)m, nb_pool_name(v->pool));

@@ -24,38 +24,39 @@ seg_direct(const struct rte_mbuf *seg)
 }
 
 /*
- * The ownership byte of a buffer of an nbkit pool: NULL when it says
+ * The ownership state of a buffer of an nbkit pool: NULL when it says
  * allocated (or the buffer is not from an nbkit pool), else why not.
- * - accounted mode (!track): the driver writes the byte on every get and
+ * - accounted mode (!track): the driver writes the state on every get and
  *   put, so it must be NB_BUF_STATE_ALLOCATED exactly;
- * - fast mode and DPDK backends (track): DPDK's allocations do not write
- *   it, so NB_BUF_STATE_FREE alone proves nothing; a buffer freed by nbkit
- *   carries FREE *and* m->port == NB_BUF_PORT_FREED (DPDK's allocations
- *   reset port).
+ * - fast mode and DPDK backends (track): DPDK's raw allocations do not
+ *   write it, so NB_BUF_STATE_FREE proves nothing; only a value that is
+ *   neither state is wrong.
  */
 static const char *
 owner_byte(const struct rte_mbuf *seg)
 {
 	const struct nb_mempool_priv *v = nb_mempool_priv_of(seg);
+	const struct nb_buf_owner *o;
 	uint8_t state;
 
 	if (v == NULL) {
 		return NULL;
 	}
-	state = nb_mbuf_priv(seg)->state;
+	o = RTE_MBUF_DYNFIELD(seg, v->owner_off, const struct nb_buf_owner *);
+	if (o->tag != nb_buf_owner_tag(seg)) {
+		return NULL;	/* copied by DPDK from another buffer */
+	}
+	state = o->state;
 	if (!v->track) {
 		if (state == NB_BUF_STATE_ALLOCATED) {
 			return NULL;
 		}
 		return state == NB_BUF_STATE_FREE ?
-		       "buffer is in its pool (ownership byte: free)" :
-		       "ownership byte corrupted";
-	}
-	if (state == NB_BUF_STATE_FREE && seg->port == NB_BUF_PORT_FREED) {
-		return "buffer was freed by nbkit (ownership byte: free)";
+		       "buffer is in its pool (ownership state: free)" :
+		       "ownership state corrupted";
 	}
 	if (state != NB_BUF_STATE_FREE && state != NB_BUF_STATE_ALLOCATED) {
-		return "ownership byte corrupted";
+		return "ownership state corrupted";
 	}
 	return NULL;
 }

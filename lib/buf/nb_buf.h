@@ -82,10 +82,11 @@
  * argument or, where none is taken, the header's pool.
  *
  * Debug builds (-Dnb_debug=true): freed buffers are poisoned (0x6b); every
- * nbkit call checks the ownership byte of the buffer it is given, so a use
- * after free is logged where it happens (and the inline head/tail calls
- * refuse it with EINVAL); a double free is logged with the call site of the
- * buffer's last allocation.
+ * nbkit call checks the ownership state of the buffer it is given (in
+ * accounted pools, where it is certain), so a use after free is logged
+ * where it happens (and the inline head/tail calls refuse it with EINVAL);
+ * a double free is logged with the call site of the buffer's last
+ * allocation.
  */
 #ifndef NB_BUF_H
 #define NB_BUF_H
@@ -155,18 +156,16 @@ nb_layer_headroom(enum nb_layer layer)
 void *nb_buf__fail(int err);
 
 /**
- * @internal Debug builds: is @p m a buffer nbkit already freed (an nbkit
- * pool's ownership byte says free)? Logs the use after free with the
- * calling function when it is.
+ * @internal Debug builds: is @p m a buffer certainly free (an accounted
+ * pool's ownership state says free)? Logs the use after free with the
+ * calling function when it is. In fast mode and with DPDK's backends the
+ * state cannot tell (DPDK's raw allocations do not write it): false.
  */
 bool nb_buf__freed_use(const struct rte_mbuf *m, const char *func);
 
 /** @internal In debug builds, catch a use after free of @p m (else false). */
 #define NB_BUF__DEBUG_USE(m) \
 	(NB_DEBUG && (m) != NULL && nb_buf__freed_use((m), __func__))
-
-/** Marker nbkit writes in m->port of a segment it freed (fast mode). */
-#define NB_BUF_PORT_FREED 0xfffeu
 
 /* ---- allocation and lifetime ------------------------------------------ */
 
@@ -262,31 +261,48 @@ unsigned int nb_buf__free_chain(struct rte_mbuf *m);
 void nb_buf__bad_free(struct rte_mbuf *m);
 
 /**
- * @internal Prepare a direct segment that goes back to its pool: with an
- * nbkit pool that nbkit calls track (fast mode, DPDK backends), check and
- * set the ownership byte; a segment already freed by nbkit is refused
- * (false). In fast mode DPDK's allocation paths do not write the byte, but
- * they do overwrite m->port, so nbkit marks the segments it frees with
- * NB_BUF_PORT_FREED and a segment is "already free" only with both marks.
- * In accounted mode the driver checks every free itself.
+ * @internal Prepare a direct segment that goes back to its pool (nbkit
+ * pools). Accounted mode: a segment whose own ownership word (not one
+ * DPDK copied from another buffer) does not say "allocated" is already
+ * free: refused (false), the caller counts it as a double free; the
+ * driver's atomic exchange catches two concurrent frees.
+ * Fast mode, DPDK backends: the state is set to free; a segment it already
+ * says free for is counted as an unverified free (a double free, or a
+ * buffer DPDK's raw allocation handed out: cannot tell) and still goes
+ * back (true): never a leak. nbkit frees of DPDK-backend pools are counted.
  */
+static inline bool
+nb_buf__release_seg_v(struct rte_mbuf *m, const struct nb_mempool_priv *v)
+{
+	struct nb_buf_owner *o;
+
+	if (v == NULL) {
+		return true;
+	}
+	o = RTE_MBUF_DYNFIELD(m, v->owner_off, struct nb_buf_owner *);
+	if (!v->track) {
+		/* Free already, unless the word was copied from another
+		 * buffer (DPDK's attach/copy): then it says nothing. */
+		return __atomic_load_n(&o->state, __ATOMIC_RELAXED) ==
+		       NB_BUF_STATE_ALLOCATED ||
+		       o->tag != nb_buf_owner_tag(m);
+	}
+	if (unlikely(o->state != NB_BUF_STATE_ALLOCATED)) {
+		nb_pool__unverified_free(v->pool, m);	/* rewrites the word */
+	} else {
+		o->state = NB_BUF_STATE_FREE;
+	}
+	if (unlikely(v->count)) {
+		nb_pool__count_free(v->pool, 1);
+	}
+	return true;
+}
+
+/** @internal nb_buf__release_seg_v() for any segment. */
 static inline bool
 nb_buf__release_seg(struct rte_mbuf *m)
 {
-	const struct nb_mempool_priv *v = nb_mempool_priv_of(m);
-	struct nb_mbuf_priv *pr;
-
-	if (v == NULL || !v->track) {
-		return true;
-	}
-	pr = nb_mbuf_priv(m);
-	if (unlikely(pr->state == NB_BUF_STATE_FREE &&
-		     m->port == NB_BUF_PORT_FREED)) {
-		return false;
-	}
-	pr->state = NB_BUF_STATE_FREE;
-	m->port = NB_BUF_PORT_FREED;
-	return true;
+	return nb_buf__release_seg_v(m, nb_mempool_priv_of(m));
 }
 
 /**
@@ -301,15 +317,17 @@ nb_buf__release_seg(struct rte_mbuf *m)
  *     nb_buf_free(m)  -> 0   (the data is still held by c)
  *     nb_buf_free(c)  -> 2   (c's header and m's segment)
  *
- * A segment freed twice (nbkit pools) is detected, counted in the pool's
- * double_frees and not returned again: the pool is never corrupted. In
- * accounted mode the driver catches every double free (this call may then
- * still count the segment). In fast mode nbkit marks what it frees
- * (ownership byte and m->port = NB_BUF_PORT_FREED); every DPDK allocation
- * path that initialises a buffer (rte_pktmbuf_alloc, PMD receive) rewrites
- * m->port, but a raw one (rte_mbuf_raw_alloc(), rte_mempool_get()) does not:
- * set m->port (or call rte_pktmbuf_reset()) on such a buffer before
- * nb_buf_free(), or it is taken for a double free.
+ * Double frees (nbkit pools; see nb_pool.h for what each mode guarantees):
+ * - accounted mode: a segment found already free is counted in the pool's
+ *   double_frees, not returned, and counts 0 in the return value; when two
+ *   threads free one segment at once, the driver's atomic exchange keeps
+ *   exactly one (both calls may then count it, the pool holds it once);
+ * - fast mode and DPDK's backends: DPDK's raw allocation paths (PMD
+ *   receive, rte_mbuf_raw_alloc(), rte_mempool_get()) do not write nbkit's
+ *   ownership state, so a segment found "free" may be a double free or
+ *   such a buffer: it is counted in unverified_frees (advisory, logged
+ *   rate-limited) and returned all the same (never a leak). A double free
+ *   that got in shows in the statistics (excess) and nb_pool_audit().
  *
  * @param m
  *   The packet; NULL is a no-op. It must not be used afterwards.
@@ -340,7 +358,9 @@ nb_buf_free(struct rte_mbuf *m)
 }
 
 /**
- * Free several packets; NULL entries are skipped.
+ * Free several packets; NULL entries are skipped. Single-segment packets
+ * held alone go back to their pool in bursts (one rte_mempool_put_bulk()
+ * per run of one pool), as rte_pktmbuf_free_bulk() does.
  *
  * @param pkts
  *   The packets.
@@ -1041,7 +1061,8 @@ nb_buf_dma_sync_for_cpu(const struct rte_mbuf *m)
 /**
  * Check a whole chain: lengths add up, segment count, no loop, every
  * segment has a pool and a reference, data inside its buffer, indirect and
- * external segments consistent, nbkit ownership byte set (allocated).
+ * external segments consistent, nbkit ownership state allocated
+ * (accounted pools; in fast mode only a corrupted state is reported).
  * Never panics.
  *
  * @param m

@@ -58,6 +58,8 @@ check_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 {
 	struct audit_ctx *c = arg;
 	const struct nb_mbuf_priv *pr = nb_mbuf_priv(obj);
+	const struct nb_buf_owner *o = RTE_MBUF_DYNFIELD(obj,
+			c->p->cfg.owner_off, const struct nb_buf_owner *);
 	bool exact = c->p->cfg.accounted;
 
 	RTE_SET_USED(mp);
@@ -70,15 +72,22 @@ check_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 	}
 	c->listed++;
 	fprintf(c->report, "  missing buffer #%u at %p", idx, obj);
-	if (pr->state == NB_BUF_STATE_ALLOCATED) {
+	if (o->tag != nb_buf_owner_tag(obj)) {
+		fprintf(c->report, ": its ownership word was copied from "
+			"another buffer (rte_pktmbuf_attach/copy); lcore "
+			"unknown");
+	} else if (o->state == NB_BUF_STATE_ALLOCATED) {
 		const char *what = exact ? "allocated" : "last nbkit allocation";
 
-		if (pr->home_lcore == NB_LCORE_NONE) {
+		if (o->home == NB_LCORE_NONE) {
 			fprintf(c->report, ": %s by a thread without an lcore "
 				"id", what);
+		} else if (o->home >= RTE_MAX_LCORE) {
+			fprintf(c->report, ": %s by a thread without an lcore "
+				"id (thread slot %u)", what,
+				o->home - RTE_MAX_LCORE);
 		} else {
-			fprintf(c->report, ": %s on lcore %u", what,
-				pr->home_lcore);
+			fprintf(c->report, ": %s on lcore %u", what, o->home);
 		}
 		if (pr->alloc_tsc != 0 && pr->alloc_tsc <= c->now) {
 			fprintf(c->report, ", %.3f s ago",
@@ -179,7 +188,8 @@ nb_pool_audit(struct nb_pool *p, FILE *report)
 		fputc('\n', report);
 	}
 	free(c.seen);
-	return (int)c.missing;
+	/* A buffer free twice is as wrong as one missing: count both. */
+	return (int)(c.missing + c.dups);
 }
 
 static const char *
@@ -210,6 +220,9 @@ nb_pool_dump(struct nb_pool *p, FILE *f)
 		PRIu64 "  remote frees %" PRIu64 "  double frees %" PRIu64
 		"  foreign frees %" PRIu64 "\n", s.allocs, s.frees,
 		s.alloc_fails, s.remote_frees, s.double_frees, s.foreign_frees);
+	fprintf(f, "  unverified frees %" PRIu64 "  excess %u%s\n",
+		s.unverified_frees, s.excess,
+		s.excess > 0 ? " (corrupt: a double free got in)" : "");
 }
 
 /* ---- telemetry ---------------------------------------------------------- */
@@ -272,6 +285,8 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "remote_frees", s.remote_frees);
 	rte_tel_data_add_dict_u64(d, "double_frees", s.double_frees);
 	rte_tel_data_add_dict_u64(d, "foreign_frees", s.foreign_frees);
+	rte_tel_data_add_dict_u64(d, "unverified_frees", s.unverified_frees);
+	rte_tel_data_add_dict_u64(d, "excess", s.excess);
 	return 0;
 }
 

@@ -27,11 +27,19 @@
  *   another lcore's cache are out of reach until it flushes. Two modes:
  *   - NB_POOL_MODE_FAST: DPDK's per-lcore cache sits in front of the
  *     driver (the fastest inline path); the driver sees only cache refills
- *     and flushes.
+ *     and flushes. DPDK's semantics: a double free is not stopped for
+ *     certain. nbkit's calls keep an ownership word; nb_buf_free() counts a
+ *     segment it finds already free in unverified_frees (advisory: DPDK's
+ *     raw allocation paths, PMD receive among them, do not write the word)
+ *     and still returns it; a double free that got in is reported by the
+ *     statistics (excess) and nb_pool_audit().
  *   - NB_POOL_MODE_ACCOUNTED: the rte_mempool has no DPDK cache; the cache
  *     is inside the driver, so every get and put from any DPDK or nbkit call
  *     reaches nbkit code: exact counters everywhere and every double free
- *     caught, for a function call per burst.
+ *     caught for certain, also two concurrent frees of one buffer (one
+ *     atomic exchange of the ownership state per buffer: exactly one free
+ *     wins, the other is counted in double_frees and dropped), for a
+ *     function call per burst.
  * - "ring_mp_mc", "stack": DPDK's own backends with DPDK's cache, for
  *   comparison and for users who want them.
  *
@@ -46,11 +54,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
 #include "nb_common.h"
@@ -109,54 +119,191 @@ struct nb_pool_opts {
  * What each figure means depends on the backend:
  * - percore, accounted: every figure is exact. allocs and frees count
  *   buffers through every DPDK and nbkit call; in_use = allocs - frees;
- *   peak_in_use is tracked on every call.
+ *   peak_in_use is tracked on every call; remote_frees counts buffers freed
+ *   by another lcore or thread (slot) than the one that allocated them.
  * - percore, fast: allocs and frees count buffers moved between the driver
  *   and the lcore caches (a refill of 384 counts 384) or cache-less threads;
  *   alloc_fails counts failed backend requests. avail and in_use are exact
  *   when no other thread is using the pool (they walk DPDK's caches).
- *   peak_in_use and min_avail are sampled whenever a cache or thread
- *   refills from the driver's rings and at every nb_pool_stats_get(), and
- *   count buffers sitting in lcore caches as in use, so they can overstate
- *   by up to (lcores x 1.5 x cache_size) and miss a peak shorter than one
- *   cache's worth of allocations.
+ *   peak_in_use and min_avail are sampled after every request that reaches
+ *   the driver (a cache refill, a bulk larger than the cache, a thread
+ *   without an lcore id) and at every nb_pool_stats_get(), and count
+ *   buffers sitting in lcore caches as in use, so they can overstate by up
+ *   to (lcores x 1.5 x cache_size) and miss a peak reached and left within
+ *   one cache's worth of allocations that never reach the driver.
+ *   remote_frees stays 0 (it would take a read of every freed buffer).
  * - ring_mp_mc, stack: allocs, frees and alloc_fails count nbkit calls
- *   only; avail and in_use as in fast mode; peak and low-water sampled at
- *   every nb_pool_stats_get() and whenever an nbkit allocation fails;
- *   remote_frees and double_frees stay 0.
+ *   only (frees: segments nb_buf_free() returns); avail and in_use as in
+ *   fast mode; peak and low-water sampled at every nb_pool_stats_get() and
+ *   whenever an nbkit allocation fails; remote_frees stays 0.
+ *
+ * Double frees. double_frees is certain: every buffer it counts was freed
+ * while already free, and was dropped (not put back twice). Only accounted
+ * mode catches every double free (its driver sees every put and moves the
+ * ownership state from allocated to free with one atomic exchange, so of
+ * two concurrent frees exactly one wins). In fast mode and with DPDK's
+ * backends DPDK's cache and raw allocation paths (rte_mbuf_raw_alloc, used
+ * by PMD receive; rte_mempool_get) do not write nbkit's ownership state, so
+ * nb_buf_free() cannot tell a double free from a buffer such a path handed
+ * out: it counts the segment in unverified_frees and returns it to the pool
+ * (never a leak). A double free that got in shows as excess (more buffers
+ * free than the pool holds) and in nb_pool_audit(); the pool is then
+ * corrupt: the same buffer can be handed out twice.
  */
 struct nb_pool_stats {
 	uint32_t size;		/**< buffers in the pool */
-	uint32_t avail;		/**< buffers free (in the pool and its caches) */
-	uint32_t in_use;	/**< buffers out (size - avail) */
+	uint32_t avail;		/**< buffers free (in the pool and its caches);
+				     above size only in a corrupt pool (excess) */
+	uint32_t in_use;	/**< buffers out (size - avail, 0 when avail > size) */
 	uint32_t peak_in_use;	/**< highest in_use since create or reset */
 	uint32_t min_avail;	/**< lowest avail since create or reset (low-water mark) */
 	uint64_t allocs;	/**< buffers allocated */
 	uint64_t frees;		/**< buffers freed */
-	uint64_t alloc_fails;	/**< allocation requests that failed */
-	uint64_t remote_frees;	/**< buffers freed on an lcore other than the one that took them */
-	uint64_t double_frees;	/**< frees of a buffer already free: counted and dropped */
+	uint64_t alloc_fails;	/**< allocation requests that failed (a
+				     nb_pool_alloc_wait() counts once, when it
+				     times out) */
+	uint64_t remote_frees;	/**< buffers freed on an lcore or thread other
+				     than the one that took them (accounted mode) */
+	uint64_t double_frees;	/**< frees of a buffer already free: counted and
+				     dropped (certain) */
 	uint64_t foreign_frees;	/**< frees of a buffer of another pool: counted and dropped */
+	uint64_t unverified_frees; /**< fast mode, DPDK backends: nb_buf_free() of
+				     a segment whose state said free: a double
+				     free or a buffer a DPDK raw path allocated
+				     (cannot tell); returned to the pool anyway */
+	uint32_t excess;	/**< avail - size when avail > size, else 0: proof
+				     that a double free got in (corrupt pool) */
 };
 
-/** Ownership state of a buffer (struct nb_mbuf_priv.state). */
+/** Ownership state of a buffer (struct nb_buf_owner.state). */
 enum nb_buf_state {
 	NB_BUF_STATE_FREE = 0xf7,	/**< in the pool */
 	NB_BUF_STATE_ALLOCATED = 0xa1,	/**< handed out */
 };
 
-/** lcore value for threads without an lcore id in struct nb_mbuf_priv. */
+/** lcore value for threads without an lcore id (nb_buf_owner.home). */
 #define NB_LCORE_NONE UINT16_MAX
 
 /**
- * nbkit's area of every buffer, right after the rte_mbuf.
+ * Ownership word of every buffer of an nb_pool: an 8-byte mbuf dynamic
+ * field (rte_mbuf_dynfield_register(), name NB_BUF_OWNER_DYNFIELD) in the
+ * mbuf's second cache line, which allocation and free touch anyway. No DPDK
+ * field is given a private meaning and no PMD or mbuf reset writes it.
  * In accounted mode the driver keeps it exact for every get and put; in
- * fast mode and with DPDK's backends nbkit's allocation calls write it and
- * DPDK's do not.
+ * fast mode and with DPDK's backends nbkit's allocation and free calls
+ * write it and DPDK's do not.
+ *
+ * DPDK copies the dynamic fields from one mbuf to another
+ * (rte_pktmbuf_attach() of a clone, rte_pktmbuf_copy()), so the word
+ * carries a tag of the buffer it was written for: a word whose tag is not
+ * the buffer's own (nb_buf_owner_valid() false) was copied from another
+ * buffer and says nothing about this one (read as "allocated").
+ */
+struct nb_buf_owner {
+	uint8_t state;		/**< enum nb_buf_state */
+	uint8_t reserved;
+	uint16_t home;		/**< who last allocated it: an lcore id, a
+				     thread slot (>= RTE_MAX_LCORE, threads
+				     without an lcore id, accounted mode) or
+				     NB_LCORE_NONE */
+	uint32_t tag;		/**< nb_buf_owner_tag() of the buffer it was
+				     written for */
+} __rte_aligned(8);
+
+/** Name of the mbuf dynamic field that holds struct nb_buf_owner. */
+#define NB_BUF_OWNER_DYNFIELD "nbkit_dynfield_owner"
+
+/** @internal Offset of the ownership word in the mbuf (set by the first
+ * nb_pool_create()); -1 before. */
+extern int nb_pool__owner_off;
+
+/**
+ * Ownership word of a buffer of an nb_pool.
+ *
+ * @param m
+ *   A buffer of an nb_pool (not checked).
+ * @return
+ *   Its ownership word.
+ */
+static inline struct nb_buf_owner *
+nb_buf_owner(const struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, nb_pool__owner_off, struct nb_buf_owner *);
+}
+
+/**
+ * The tag of a buffer in its ownership word: its address in units of a
+ * cache line (unique among the buffers of a process but for addresses
+ * 256 GiB apart).
+ *
+ * @param m
+ *   The buffer.
+ * @return
+ *   Its tag.
+ */
+static inline uint32_t
+nb_buf_owner_tag(const struct rte_mbuf *m)
+{
+	return (uint32_t)((uintptr_t)m >> 6);
+}
+
+/**
+ * Whether a buffer's ownership word was written for it (not copied by DPDK
+ * from another buffer).
+ *
+ * @param m
+ *   A buffer of an nb_pool (not checked).
+ * @return
+ *   true when nb_buf_owner(m) describes m.
+ */
+static inline bool
+nb_buf_owner_valid(const struct rte_mbuf *m)
+{
+	return nb_buf_owner(m)->tag == nb_buf_owner_tag(m);
+}
+
+/** @internal The ownership word as one 64-bit value (one store). */
+static inline uint64_t
+nb_buf__owner_word(const struct rte_mbuf *m, uint8_t state, uint16_t home)
+{
+	const struct nb_buf_owner o = {
+		.state = state,
+		.home = home,
+		.tag = nb_buf_owner_tag(m),
+	};
+	uint64_t w;
+
+	memcpy(&w, &o, sizeof(w));
+	return w;
+}
+
+/**
+ * @internal State and home without the tag: the first 4 bytes of the word,
+ * one 32-bit store. Allocations write only these: the tag is written at
+ * create and by every free (a free repairs a word DPDK copied in), and a
+ * buffer is copied into only while it is allocated.
+ */
+static inline uint32_t
+nb_buf__owner_half(uint8_t state, uint16_t home)
+{
+	const struct nb_buf_owner o = {
+		.state = state,
+		.home = home,
+	};
+	uint32_t h;
+
+	memcpy(&h, &o, sizeof(h));
+	return h;
+}
+
+/**
+ * nbkit's area of every buffer, right after the rte_mbuf: what the audit
+ * and the foreign-buffer check need, written at create and, for alloc_tsc
+ * and the call site, by accounted allocations and debug builds (the fast
+ * allocation path does not touch this cache line).
  */
 struct nb_mbuf_priv {
-	uint8_t state;		/**< enum nb_buf_state */
-	uint8_t reserved0;
-	uint16_t home_lcore;	/**< lcore that last allocated it, NB_LCORE_NONE if none */
+	uint32_t reserved0;
 	uint32_t idx;		/**< index of the buffer in its pool */
 	uint64_t alloc_tsc;	/**< TSC of the last allocation: accounted mode (read
 				     every 16 allocations of a slot) and debug
@@ -242,8 +389,9 @@ struct nb_pool *nb_pool_create(const char *name, unsigned int n,
  * @param force
  *   Destroy even while buffers are out (they become invalid).
  * @return
- *   0, or -EBUSY when buffers are out and !force (the pool is left as it was
- *   and the log lists up to 8 of the missing buffers).
+ *   0, or -EBUSY when !force and buffers are out or the pool is corrupt
+ *   (nb_pool_audit() finds a buffer missing or free twice; the pool is left
+ *   as it was and the log lists up to 8 of the findings).
  */
 int nb_pool_destroy(struct nb_pool *p, bool force);
 
@@ -309,7 +457,9 @@ struct nb_mempool_priv {
 	struct rte_pktmbuf_pool_private pkt;
 	uint64_t magic;		/* NB_POOL_MAGIC */
 	struct nb_pool *pool;
-	bool track;		/* nbkit calls keep the ownership byte (not accounted) */
+	bool track;		/* nbkit calls keep the ownership word (not accounted) */
+	bool count;		/* nbkit calls count (DPDK backends) */
+	int owner_off;		/* offset of struct nb_buf_owner in the mbuf */
 };
 
 /**
@@ -335,8 +485,9 @@ struct nb_pool_fast {
 	struct rte_mempool *mp;
 	uint64_t cookie;
 	uint16_t headroom;
-	bool track;		/* nbkit calls write the nbkit area (not accounted) */
+	bool track;		/* nbkit calls write the ownership word (not accounted) */
 	bool count;		/* nbkit calls count (DPDK backends) */
+	int owner_off;		/* offset of struct nb_buf_owner in the mbuf */
 };
 
 /** @internal Per-lcore counters of nbkit calls; do not use. */
@@ -345,6 +496,17 @@ void nb_pool__count(struct nb_pool *p, uint64_t allocs, uint64_t fails);
 /** @internal A double free nbkit's free calls caught (counted per lcore). */
 void nb_pool__count_double_free(struct nb_pool *p);
 
+/** @internal nbkit frees of a DPDK-backend pool (counted per lcore). */
+void nb_pool__count_free(struct nb_pool *p, uint64_t frees);
+
+/**
+ * @internal Fast mode, DPDK backends: nb_buf_free() found a segment whose
+ * state did not say allocated (a double free, or a buffer a DPDK raw path
+ * allocated): marks it free (the whole word), counts it in
+ * unverified_frees and logs (rate-limited) when the word was its own.
+ */
+void nb_pool__unverified_free(struct nb_pool *p, struct rte_mbuf *m);
+
 /** @internal The inline part of a pool; do not use. */
 static inline const struct nb_pool_fast *
 nb_pool__fast(const struct nb_pool *p)
@@ -352,28 +514,32 @@ nb_pool__fast(const struct nb_pool *p)
 	return (const struct nb_pool_fast *)p;
 }
 
-/** @internal Record an nbkit allocation in the nbkit area. */
+/** @internal Record an nbkit allocation in the ownership word. */
 static inline void
 nb_pool__track(const struct nb_pool_fast *f, struct rte_mbuf *m,
 	       uint64_t tsc, const char *file, uint32_t line)
 {
-	struct nb_mbuf_priv *pr = nb_mbuf_priv(m);
-
 	if (f->headroom != RTE_PKTMBUF_HEADROOM) {
 		m->data_off = RTE_MIN(f->headroom, m->buf_len);
 	}
 	if (f->track) {
 		unsigned int lc = rte_lcore_id();
 
-		pr->state = NB_BUF_STATE_ALLOCATED;
-		pr->home_lcore = lc == LCORE_ID_ANY ? NB_LCORE_NONE : (uint16_t)lc;
+		/* One 4-byte store in the line the reset just wrote. */
+		*RTE_MBUF_DYNFIELD(m, f->owner_off, uint32_t *) =
+			nb_buf__owner_half(NB_BUF_STATE_ALLOCATED,
+				lc == LCORE_ID_ANY ? NB_LCORE_NONE : (uint16_t)lc);
 	}
 #if NB_DEBUG
-	if (f->track) {
-		pr->alloc_tsc = tsc;
+	{
+		struct nb_mbuf_priv *pr = nb_mbuf_priv(m);
+
+		if (f->track) {
+			pr->alloc_tsc = tsc;
+		}
+		pr->alloc_file = file;
+		pr->alloc_line = line;
 	}
-	pr->alloc_file = file;
-	pr->alloc_line = line;
 #else
 	RTE_SET_USED(tsc);
 	RTE_SET_USED(file);
@@ -415,6 +581,21 @@ nb_pool__alloc_bulk(struct nb_pool *p, struct rte_mbuf **m, unsigned int n,
 	}
 	if (unlikely(f->count)) {
 		nb_pool__count(p, n, 0);
+	}
+	/* DPDK's own bulk allocation, then nbkit's ownership word: one
+	 * 4-byte store per mbuf into the second cache line, which DPDK's
+	 * reset just wrote (still in L1); the burst's invariants read once. */
+	if (likely(f->track && f->headroom == RTE_PKTMBUF_HEADROOM &&
+		   !NB_DEBUG)) {
+		const int off = f->owner_off;
+		unsigned int lc = rte_lcore_id();
+		const uint32_t half = nb_buf__owner_half(NB_BUF_STATE_ALLOCATED,
+				lc == LCORE_ID_ANY ? NB_LCORE_NONE : (uint16_t)lc);
+
+		for (i = 0; i < n; i++) {
+			*RTE_MBUF_DYNFIELD(m[i], off, uint32_t *) = half;
+		}
+		return 0;
 	}
 	tsc = NB_DEBUG && f->track ? rte_rdtsc() : 0;
 	for (i = 0; i < n; i++) {
@@ -477,7 +658,9 @@ nb_pool_alloc_bulk(struct nb_pool *p, struct rte_mbuf **m, unsigned int n)
  * @param timeout_us
  *   Longest wait in microseconds; 0 tries once.
  * @return
- *   The buffer, or NULL with rte_errno ETIMEDOUT (or EINVAL for a NULL pool).
+ *   The buffer, or NULL with rte_errno ETIMEDOUT (or EINVAL for a NULL
+ *   pool). It never gives up before timeout_us have passed (CLOCK_MONOTONIC)
+ *   and counts one alloc_fails when it gives up, none for its retries.
  */
 struct rte_mbuf *nb_pool_alloc_wait(struct nb_pool *p, uint64_t timeout_us);
 
@@ -514,15 +697,17 @@ int nb_pool_stats_reset(struct nb_pool *p);
  * address, the lcore that last allocated it through a tracked path, how
  * long ago (accounted mode and debug builds) and in debug builds
  * (-Dnb_debug=true) the call site. A buffer
- * found twice among the free ones (a double free that got in) is reported too.
+ * found twice among the free ones (a double free that got in) is reported
+ * and counted too: the pool is corrupt then.
  *
  * @param p
  *   The pool.
  * @param report
  *   Where to write the report, or NULL for none.
  * @return
- *   The number of buffers not in the pool (>= 0), or -EINVAL for a NULL
- *   pool, -ENOMEM when the audit cannot get memory.
+ *   The number of buffers not in the pool plus the number of extra copies
+ *   found among the free ones (0: every buffer is home exactly once), or
+ *   -EINVAL for a NULL pool, -ENOMEM when the audit cannot get memory.
  */
 int nb_pool_audit(struct nb_pool *p, FILE *report);
 
@@ -616,7 +801,8 @@ struct nb_pool *nb_poolset_pool(const struct nb_poolset *set, unsigned int idx);
  * @param force
  *   As nb_pool_destroy().
  * @return
- *   0, or -EBUSY when a class has buffers out and !force (nothing destroyed).
+ *   0, or -EBUSY when !force and a class has buffers out or is corrupt, as
+ *   nb_pool_destroy() (nothing destroyed).
  */
 int nb_poolset_destroy(struct nb_poolset *set, bool force);
 

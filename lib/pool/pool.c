@@ -4,6 +4,7 @@
  * the thread slots that give threads without an lcore id a cache.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
@@ -19,6 +21,69 @@
 #include "pool_internal.h"
 
 NB_LOG_REGISTER(pool);
+
+int nb_pool__owner_off = -1;
+RTE_DEFINE_PER_LCORE(bool, nb_pool_quiet_fail);
+
+/* ---- backends ----------------------------------------------------------- */
+
+static const struct nb_pool_backend *g_backends[NB_POOL_BACKENDS_MAX];
+static unsigned int g_nb_backends;
+
+void
+nb_pool_backend_register(const struct nb_pool_backend *b)
+{
+	if (g_nb_backends >= NB_POOL_BACKENDS_MAX) {
+		NB_LOG(pool, ERR, "pool backend %s: table full (%d)", b->name,
+		       NB_POOL_BACKENDS_MAX);
+		return;
+	}
+	g_backends[g_nb_backends++] = b;
+}
+
+const struct nb_pool_backend *
+nb_pool_backend_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < g_nb_backends; i++) {
+		if (strcmp(g_backends[i]->name, name) == 0) {
+			return g_backends[i];
+		}
+	}
+	return NULL;
+}
+
+/* DPDK's own backends nbkit pools may use (with DPDK's cache). */
+static bool
+dpdk_backend_ok(const char *name)
+{
+	return strcmp(name, "ring_mp_mc") == 0 || strcmp(name, "stack") == 0;
+}
+
+/* The ownership word's dynamic field: registered once, same offset after. */
+static int
+owner_field(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = NB_BUF_OWNER_DYNFIELD,
+		.size = sizeof(struct nb_buf_owner),
+		.align = __alignof__(struct nb_buf_owner),
+	};
+	int off = __atomic_load_n(&nb_pool__owner_off, __ATOMIC_ACQUIRE);
+
+	if (off >= 0) {
+		return off;
+	}
+	off = rte_mbuf_dynfield_register(&desc);
+	if (off < 0) {
+		NB_LOG(pool, ERR, "cannot register the mbuf dynamic field %s: %s",
+		       NB_BUF_OWNER_DYNFIELD, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	__atomic_store_n(&nb_pool__owner_off, off, __ATOMIC_RELEASE);
+	return off;
+}
 
 struct nb_pool_list nb_pool_list = TAILQ_HEAD_INITIALIZER(nb_pool_list);
 static pthread_mutex_t g_list_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -57,6 +122,9 @@ tslot_release(void *arg)
 		}
 	}
 	nb_pool_list_unlock();
+	/* Frees from a later thread-exit destructor must not go into the
+	 * cache of a slot nobody owns: this thread has no slot from now. */
+	RTE_PER_LCORE(nb_pool_tslot) = NB_POOL_TSLOT_GONE;
 	__atomic_fetch_and(&g_tslots_used,
 			   ~(UINT64_C(1) << (slot - RTE_MAX_LCORE)),
 			   __ATOMIC_RELEASE);
@@ -134,8 +202,8 @@ obj_init(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 
 	RTE_SET_USED(mp);
 	memset(pr, 0, sizeof(*pr));
-	pr->state = NB_BUF_STATE_FREE;
-	pr->home_lcore = NB_LCORE_NONE;
+	*RTE_MBUF_DYNFIELD(m, p->cfg.owner_off, uint64_t *) =
+		nb_buf__owner_word(m, NB_BUF_STATE_FREE, NB_LCORE_NONE);
 	pr->idx = idx;
 	pr->pool_cookie = p->cfg.cookie;
 }
@@ -163,10 +231,9 @@ opts_check(struct nb_pool_opts *o, const struct nb_pool_opts *user,
 	if (o->ops == NULL) {
 		o->ops = "percore";
 	}
-	if (strcmp(o->ops, "percore") != 0 && strcmp(o->ops, "ring_mp_mc") != 0 &&
-	    strcmp(o->ops, "stack") != 0) {
-		NB_LOG(pool, ERR, "pool %s: unknown ops '%s' (percore, ring_mp_mc, "
-		       "stack)", name, o->ops);
+	if (nb_pool_backend_find(o->ops) == NULL && !dpdk_backend_ok(o->ops)) {
+		NB_LOG(pool, ERR, "pool %s: unknown ops '%s' (an nbkit backend "
+		       "such as percore, or ring_mp_mc, stack)", name, o->ops);
 		return -EINVAL;
 	}
 	if (o->mode != NB_POOL_MODE_DEFAULT && o->mode != NB_POOL_MODE_FAST &&
@@ -232,7 +299,7 @@ nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts
 	struct nb_pool *p = NULL;
 	uint16_t priv_size;
 	uint32_t elt_size;
-	int socket, rc;
+	int socket, rc, owner_off;
 
 	if (name == NULL) {
 		NB_LOG(pool, ERR, "pool name is NULL");
@@ -254,6 +321,11 @@ nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts
 	rc = opts_check(&o, opts, name, n);
 	if (rc != 0) {
 		rte_errno = -rc;
+		return NULL;
+	}
+	owner_off = owner_field();
+	if (owner_off < 0) {
+		rte_errno = -owner_off;
 		return NULL;
 	}
 	if (rte_mempool_lookup(name) != NULL) {
@@ -288,15 +360,14 @@ nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts
 	p->priv_size = o.priv_size;
 	p->socket_id = socket;
 	p->mode = o.mode == NB_POOL_MODE_DEFAULT ? NB_POOL_MODE_FAST : o.mode;
-	if (strcmp(o.ops, "percore") == 0) {
-		p->backend = nb_percore_backend();
-	}
+	p->backend = nb_pool_backend_find(o.ops);
 	p->cfg.accounted = p->backend != NULL && p->mode == NB_POOL_MODE_ACCOUNTED;
 	p->cfg.cache_size = o.cache_size;
 	p->cfg.flags = o.flags;
 	p->cfg.cookie = (uint64_t)(uintptr_t)p ^
 			__atomic_add_fetch(&g_cookie_seq, 1, __ATOMIC_RELAXED);
 	p->cfg.data_room = o.data_room;
+	p->cfg.owner_off = owner_off;
 	p->cfg.pool = p;
 	/* Accounted: no DPDK cache, every get/put reaches the driver. */
 	p->cache_size = p->cfg.accounted ? 0 : o.cache_size;
@@ -323,6 +394,8 @@ nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts
 	mpriv->magic = NB_POOL_MAGIC;
 	mpriv->pool = p;
 	mpriv->track = !p->cfg.accounted;
+	mpriv->count = p->backend == NULL;
+	mpriv->owner_off = owner_off;
 
 	/* Populating enqueues every object once: not frees, not checked. */
 	p->cfg.populating = true;
@@ -343,6 +416,7 @@ nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts
 	p->fast.headroom = o.headroom;
 	p->fast.track = !p->cfg.accounted;
 	p->fast.count = p->backend == NULL;
+	p->fast.owner_off = owner_off;
 
 	nb_pool_list_lock();
 	TAILQ_INSERT_TAIL(&nb_pool_list, p, next);
@@ -361,18 +435,29 @@ int
 nb_pool_destroy(struct nb_pool *p, bool force)
 {
 	struct nb_pool_stats s;
+	bool bad;
 
 	if (p == NULL) {
 		return 0;
 	}
 	nb_pool_stats_get(p, &s);
-	if (s.in_use > 0 && !force) {
+	/* Counts can hide a double free that got in (one extra copy free
+	 * while a buffer is out): the audit looks at every buffer. */
+	bad = s.in_use > 0 || s.excess > 0 || (!force && nb_pool_audit(p, NULL) != 0);
+	if (bad && !force) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
 
-		NB_LOG(pool, ERR, "pool %s: %u buffer(s) still out; not destroyed",
-		       p->name, s.in_use);
+		if (s.in_use > 0) {
+			NB_LOG(pool, ERR, "pool %s: %u buffer(s) still out; not "
+			       "destroyed", p->name, s.in_use);
+		} else {
+			NB_LOG(pool, ERR, "pool %s: corrupt (a double free got "
+			       "in: %u buffer(s) in excess, the audit below "
+			       "names the buffers free twice or missing); not "
+			       "destroyed", p->name, s.excess);
+		}
 		if (f != NULL) {
 			nb_pool_audit(p, f);
 			fclose(f);
@@ -456,15 +541,36 @@ nb_pool_data_size(const struct nb_pool *p)
 /* ---- allocation ------------------------------------------------------- */
 
 /*
+ * Free buffers: the backend's count plus DPDK's caches, not clamped to the
+ * size as rte_mempool_avail_count() does (more than the size is proof of
+ * a double free that got in).
+ */
+static int64_t
+pool_avail(const struct nb_pool *p)
+{
+	const struct rte_mempool *mp = p->mp;
+	int64_t n = rte_mempool_get_ops(mp->ops_index)->get_count(mp);
+	unsigned int lc;
+
+	if (mp->cache_size > 0) {
+		for (lc = 0; lc < RTE_MAX_LCORE; lc++) {
+			n += __atomic_load_n(&mp->local_cache[lc].len,
+					     __ATOMIC_RELAXED);
+		}
+	}
+	return n;
+}
+
+/*
  * Sample in_use into the peak (non-accounted pools; the low-water mark of
  * avail is size - peak).
  */
 static void
 pool_sample(struct nb_pool *p)
 {
-	unsigned int avail = RTE_MIN(rte_mempool_avail_count(p->mp), p->size);
+	int64_t avail = pool_avail(p);
 
-	nb_pool_mark_max(&p->peak_in_use, (int64_t)(p->size - avail));
+	nb_pool_mark_max(&p->peak_in_use, (int64_t)p->size - avail);
 }
 
 void
@@ -476,6 +582,9 @@ nb_pool__count(struct nb_pool *p, uint64_t allocs, uint64_t fails)
 		/* Near exhaustion: the moment the peak matters, and a rare
 		 * one, so walking the caches is affordable here. */
 		pool_sample(p);
+		if (RTE_PER_LCORE(nb_pool_quiet_fail)) {
+			fails = 0;	/* nb_pool_alloc_wait() retrying */
+		}
 	}
 	if (lc < RTE_MAX_LCORE) {
 		p->cnt[lc].allocs += allocs;
@@ -501,47 +610,126 @@ nb_pool__count_double_free(struct nb_pool *p)
 	}
 }
 
+void
+nb_pool__count_free(struct nb_pool *p, uint64_t frees)
+{
+	unsigned int lc = rte_lcore_id();
+
+	if (lc < RTE_MAX_LCORE) {
+		p->cnt[lc].frees += frees;
+	} else {
+		__atomic_fetch_add(&p->cnt[RTE_MAX_LCORE].frees, frees,
+				   __ATOMIC_RELAXED);
+	}
+}
+
+void
+nb_pool__unverified_free(struct nb_pool *p, struct rte_mbuf *m)
+{
+	uint64_t *w = RTE_MBUF_DYNFIELD(m, p->cfg.owner_off, uint64_t *);
+	const uint64_t freed = nb_buf__owner_word(m, NB_BUF_STATE_FREE,
+						  NB_LCORE_NONE);
+	unsigned int lc;
+	uint64_t k;
+
+	/* Counted only when the word is this buffer's own (one DPDK copied
+	 * from another buffer says nothing); rewritten whole either way. */
+	if (unlikely(((const struct nb_buf_owner *)w)->tag !=
+		     nb_buf_owner_tag(m))) {
+		*w = freed;
+		return;
+	}
+	*w = freed;
+	lc = rte_lcore_id();
+	if (likely(lc < RTE_MAX_LCORE)) {
+		k = ++p->cnt[lc].unverified_frees;
+	} else {
+		k = __atomic_add_fetch(&p->cnt[RTE_MAX_LCORE].unverified_frees,
+				       1, __ATOMIC_RELAXED);
+	}
+	/* Rate-limited: the 1st, 2nd, 4th, 8th ... of each counter. */
+	if (unlikely((k & (k - 1)) == 0)) {
+		NB_LOG(pool, WARNING, "pool %s: %" PRIu64 " free(s) of a "
+		       "buffer whose ownership state says free (buffer %p): a "
+		       "double free, or a buffer a DPDK raw path allocated "
+		       "(PMD receive); %s mode cannot tell, the buffer went "
+		       "back; accounted mode catches double frees for certain",
+		       p->name, k, (void *)m,
+		       p->backend != NULL ? "fast" : p->ops);
+	}
+}
+
 static uint64_t
-now_us(void)
+now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One try that a failure does not count (the wait counts once). */
+static struct rte_mbuf *
+wait_try(struct nb_pool *p)
+{
+	const struct nb_pool_fast *f = nb_pool__fast(p);
+	struct rte_mbuf *m;
+
+	RTE_PER_LCORE(nb_pool_quiet_fail) = true;
+	m = rte_pktmbuf_alloc(f->mp);
+	RTE_PER_LCORE(nb_pool_quiet_fail) = false;
+	if (m == NULL) {
+		if (f->count) {
+			pool_sample(p);
+		}
+		return NULL;
+	}
+	if (f->count) {
+		nb_pool__count(p, 1, 0);
+	}
+	nb_pool__track(f, m, NB_DEBUG && f->track ? rte_rdtsc() : 0, NULL, 0);
+	return m;
 }
 
 struct rte_mbuf *
 nb_pool_alloc_wait(struct nb_pool *p, uint64_t timeout_us)
 {
-	uint64_t start, now, nap = 1;
+	uint64_t start, now, deadline, nap = 1000;
 	struct rte_mbuf *m;
 
 	if (p == NULL) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	start = now_us();
+	/*
+	 * The deadline in nanoseconds of the monotonic clock, read before
+	 * the first try: no truncation can make the wait end early.
+	 */
+	start = now_ns();
+	deadline = timeout_us > (UINT64_MAX - start) / 1000u ? UINT64_MAX :
+		   start + timeout_us * 1000u;
 	for (;;) {
-		m = nb_pool__alloc(p, NULL, 0);
+		m = wait_try(p);
 		if (m != NULL) {
 			return m;
 		}
-		now = now_us();
-		if (now - start >= timeout_us) {
+		now = now_ns();
+		if (now >= deadline) {
+			nb_pool__count(p, 0, 1);
 			rte_errno = ETIMEDOUT;
 			return NULL;
 		}
 		/* Back off: 1, 2, 4 ... 100 us, never past the deadline. */
-		nap = RTE_MIN(nap, timeout_us - (now - start));
+		nap = RTE_MIN(nap, deadline - now);
 		{
 			struct timespec ts = {
-				.tv_sec = 0,
-				.tv_nsec = (long)nap * 1000,
+				.tv_sec = (time_t)(nap / 1000000000u),
+				.tv_nsec = (long)(nap % 1000000000u),
 			};
 
 			nanosleep(&ts, NULL);
 		}
-		nap = RTE_MIN(nap * 2, (uint64_t)100);
+		nap = RTE_MIN(nap * 2, (uint64_t)100000);
 	}
 }
 
@@ -551,13 +739,14 @@ int
 nb_pool_stats_get(struct nb_pool *p, struct nb_pool_stats *s)
 {
 	struct nb_pool_counters sum = { 0 };
-	unsigned int avail = 0, in_use, peak, i;
+	int64_t avail = 0, in_use, peak;
+	unsigned int i;
 
 	if (p == NULL || s == NULL) {
 		return -EINVAL;
 	}
-	/* Counters of nbkit's calls: allocations on DPDK's backends, double
-	 * frees nbkit's free caught on any backend. */
+	/* Counters of nbkit's calls: allocations and frees on DPDK's
+	 * backends, double and unverified frees nbkit's free saw. */
 	for (i = 0; i <= RTE_MAX_LCORE; i++) {
 		nb_pool_counters_add(&sum, &p->cnt[i]);
 	}
@@ -566,42 +755,52 @@ nb_pool_stats_get(struct nb_pool *p, struct nb_pool_stats *s)
 
 		p->backend->stats(p->mp, &bs);
 		nb_pool_counters_add(&sum, &bs.cnt);
-		nb_pool_mark_max(&p->peak_in_use, RTE_MIN(bs.peak_out,
-							  (int64_t)p->size));
+		nb_pool_mark_max(&p->peak_in_use, bs.peak_out);
 		if (p->cfg.accounted) {
 			/* Exact: every get and put went through the driver. */
-			bs.out = bs.out < 0 ? 0 : bs.out;
-			avail = p->size - (unsigned int)RTE_MIN(bs.out,
-							(int64_t)p->size);
+			avail = (int64_t)p->size - bs.out;
 		}
 	}
 	if (!p->cfg.accounted) {
 		/* Walks DPDK's caches: exact when the pool is quiet. */
-		avail = RTE_MIN(rte_mempool_avail_count(p->mp), p->size);
+		avail = pool_avail(p);
 	}
-	in_use = p->size - avail;
-	nb_pool_mark_max(&p->peak_in_use, (int64_t)in_use);
-	peak = (unsigned int)__atomic_load_n(&p->peak_in_use, __ATOMIC_RELAXED);
+	/* Never clamped: more free than the pool holds is proof that a
+	 * double free got in. */
+	in_use = avail >= (int64_t)p->size ? 0 : (int64_t)p->size - avail;
+	nb_pool_mark_max(&p->peak_in_use, in_use);
+	peak = RTE_MIN(__atomic_load_n(&p->peak_in_use, __ATOMIC_RELAXED),
+		       (int64_t)p->size);
 
 	memset(s, 0, sizeof(*s));
 	s->size = p->size;
-	s->avail = avail;
-	s->in_use = in_use;
-	s->peak_in_use = peak;
-	s->min_avail = p->size - peak;
+	s->avail = (uint32_t)RTE_MAX(avail, (int64_t)0);
+	s->in_use = (uint32_t)in_use;
+	s->peak_in_use = (uint32_t)RTE_MAX(peak, (int64_t)0);
+	s->min_avail = p->size - s->peak_in_use;
 	s->allocs = sum.allocs;
 	s->frees = sum.frees;
 	s->alloc_fails = sum.alloc_fails;
 	s->remote_frees = sum.remote_frees;
 	s->double_frees = sum.double_frees;
 	s->foreign_frees = sum.foreign_frees;
+	s->unverified_frees = sum.unverified_frees;
+	s->excess = avail > (int64_t)p->size ?
+		    (uint32_t)(avail - (int64_t)p->size) : 0;
+	if (unlikely(s->excess > 0) &&
+	    __atomic_exchange_n(&p->corrupt_logged, 1, __ATOMIC_RELAXED) == 0) {
+		NB_LOG(pool, ERR, "pool %s: %u buffers free, %u more than it "
+		       "holds: a double free got in and the pool is corrupt "
+		       "(nb_pool_audit() names the buffers)", p->name,
+		       s->avail, s->excess);
+	}
 	return 0;
 }
 
 int
 nb_pool_stats_reset(struct nb_pool *p)
 {
-	unsigned int avail;
+	int64_t avail;
 
 	if (p == NULL) {
 		return -EINVAL;
@@ -610,8 +809,9 @@ nb_pool_stats_reset(struct nb_pool *p)
 		p->backend->stats_reset(p->mp);
 	}
 	memset(p->cnt, 0, sizeof(p->cnt));
-	avail = RTE_MIN(rte_mempool_avail_count(p->mp), p->size);
-	__atomic_store_n(&p->peak_in_use, (int64_t)(p->size - avail),
+	avail = pool_avail(p);
+	__atomic_store_n(&p->peak_in_use, RTE_MAX((int64_t)p->size - avail,
+						  (int64_t)0),
 			 __ATOMIC_RELAXED);
 	return 0;
 }

@@ -39,6 +39,7 @@ struct nb_pool_counters {
 	uint64_t remote_frees;
 	uint64_t double_frees;
 	uint64_t foreign_frees;
+	uint64_t unverified_frees;
 } __rte_cache_aligned;
 
 
@@ -50,6 +51,7 @@ struct nb_pool_config {
 	uint32_t flags;		/* NB_POOL_F_* */
 	uint64_t cookie;	/* nb_mbuf_priv.pool_cookie of this pool */
 	uint16_t data_room;	/* for poisoning */
+	int owner_off;		/* struct nb_buf_owner in the mbuf */
 	struct nb_pool *pool;
 };
 
@@ -77,8 +79,25 @@ struct nb_pool_backend {
 	void (*thread_exit)(struct rte_mempool *mp, unsigned int slot);
 };
 
-/* The percore driver's backend (drivers/mempool/percore). */
-const struct nb_pool_backend *nb_percore_backend(void);
+/*
+ * Backends register themselves (a constructor in the driver); lib/pool
+ * finds them by name and names none.
+ */
+#define NB_POOL_BACKENDS_MAX 8
+void nb_pool_backend_register(const struct nb_pool_backend *b);
+const struct nb_pool_backend *nb_pool_backend_find(const char *name);
+
+#define NB_POOL_BACKEND_REGISTER(b)				\
+	RTE_INIT(nb_pool_backend_register_##b)			\
+	{							\
+		nb_pool_backend_register(&(b));			\
+	}
+
+/*
+ * Set while nb_pool_alloc_wait() retries: a failed request is not counted
+ * (the wait counts once, when it gives up).
+ */
+RTE_DECLARE_PER_LCORE(bool, nb_pool_quiet_fail);
 
 struct nb_pool {
 	struct nb_pool_fast fast;	/* first: the inline fast path reads it */
@@ -98,6 +117,7 @@ struct nb_pool {
 	/* Sampled peak of in_use (fast mode, DPDK backends); the low-water
 	 * mark of avail is size - peak, from the same samples. */
 	int64_t peak_in_use;
+	uint32_t corrupt_logged;	/* excess was logged once */
 	/* Counters of nbkit calls (DPDK backends): per lcore + one shared. */
 	struct nb_pool_counters cnt[RTE_MAX_LCORE + 1];
 };
@@ -107,6 +127,8 @@ struct nb_pool {
  * use), NB_POOL_SLOT_NONE when none is left.
  */
 RTE_DECLARE_PER_LCORE(unsigned int, nb_pool_tslot);	/* slot + 1, 0: none yet */
+/* nb_pool_tslot after the thread's slot was released (thread exit). */
+#define NB_POOL_TSLOT_GONE UINT32_MAX
 unsigned int nb_pool_slot_take(void);
 
 static inline unsigned int
@@ -118,16 +140,20 @@ nb_pool_slot_id(void)
 		return lc;
 	}
 	if (likely(RTE_PER_LCORE(nb_pool_tslot) != 0)) {
-		return RTE_PER_LCORE(nb_pool_tslot) - 1;
+		unsigned int t = RTE_PER_LCORE(nb_pool_tslot);
+
+		/* Released at thread exit: later calls go without a cache. */
+		return t == NB_POOL_TSLOT_GONE ? NB_POOL_SLOT_NONE : t - 1;
 	}
 	return nb_pool_slot_take();
 }
 
-/* The lcore id recorded for a slot (NB_LCORE_NONE for thread slots). */
+/* The home recorded for a slot: the slot (an lcore id or a thread slot),
+ * NB_LCORE_NONE for none. */
 static inline uint16_t
-nb_pool_slot_lcore(unsigned int slot)
+nb_pool_slot_home(unsigned int slot)
 {
-	return slot < RTE_MAX_LCORE ? (uint16_t)slot : NB_LCORE_NONE;
+	return slot < NB_POOL_SLOTS ? (uint16_t)slot : NB_LCORE_NONE;
 }
 
 /* Update a high-water mark with a CAS loop (rare: only on a new high). */
@@ -154,6 +180,8 @@ nb_pool_counters_add(struct nb_pool_counters *sum,
 	sum->double_frees += __atomic_load_n(&c->double_frees, __ATOMIC_RELAXED);
 	sum->foreign_frees += __atomic_load_n(&c->foreign_frees,
 					      __ATOMIC_RELAXED);
+	sum->unverified_frees += __atomic_load_n(&c->unverified_frees,
+						 __ATOMIC_RELAXED);
 }
 
 /* lib/pool's list of pools (for thread exit, telemetry, lookups). */

@@ -369,6 +369,15 @@ nb_poolset_destroy(struct nb_poolset *set, bool force)
 				       st.in_use);
 				return -EBUSY;
 			}
+			/* As nb_pool_destroy(): a double free that got in
+			 * can balance the counts; the audit sees it. */
+			if (st.excess > 0 ||
+			    nb_pool_audit(set->pools[i], NULL) != 0) {
+				NB_LOG(pool, ERR,
+				       "poolset %s: class %u (%s) is corrupt (a double free got in; nb_pool_audit() names the buffers), not destroyed",
+				       set->name, i, nb_pool_name(set->pools[i]));
+				return -EBUSY;
+			}
 		}
 	}
 	/* Forced even when !force: a class that fails now would leave half a set. */

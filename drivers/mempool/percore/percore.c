@@ -18,15 +18,17 @@
  * the buffers, only their pointers. Buffers therefore circulate A -> B -> A
  * through one short ring instead of cycling through a pool-sized FIFO, and
  * stay warm in the caches. The allocating lcore is still recorded per buffer
- * (nb_mbuf_priv.home_lcore) for the audit and for remote_frees.
+ * (nb_buf_owner.home) for the audit and, in accounted mode, remote_frees.
  *
  * Inbound rings are MP/MC so that an lcore short of buffers can take them
  * from another lcore's ring: no free buffer is ever out of reach but those
  * in a cache (as with DPDK's own caches).
  *
  * Accounted mode checks every buffer: its pool cookie (a buffer of another
- * pool is counted and dropped) and its ownership byte (a double free is
- * counted and dropped, so it never enters the pool twice).
+ * pool is counted and dropped) and its ownership state, moved from
+ * allocated to free with one atomic exchange: of two frees of one buffer,
+ * even on two cores at once, exactly one sees "allocated"; the other is
+ * counted as a double free and dropped, so it never enters the pool twice.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,6 +85,7 @@ struct pc_pool {
 	bool accounted;			/* copy of cfg->accounted */
 	uint32_t flags;			/* copy of cfg->flags */
 	uint64_t cookie;		/* copy of cfg->cookie */
+	int owner_off;			/* copy of cfg->owner_off */
 	int64_t out __rte_cache_aligned;	/* objects outside the driver */
 	int64_t peak_out __rte_cache_aligned;	/* written only on a new high */
 	uint32_t hungry __rte_cache_aligned;	/* slot that last ran dry */
@@ -170,6 +173,7 @@ pc_alloc(struct rte_mempool *mp)
 	pc->accounted = cfg->accounted;
 	pc->flags = cfg->flags;
 	pc->cookie = cfg->cookie;
+	pc->owner_off = cfg->owner_off;
 	pc->size = mp->size;
 	pc->socket = socket;
 	pc->hungry = NB_POOL_SLOT_NONE;
@@ -228,29 +232,25 @@ route(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 
 		if (t != NULL && t->inbound != NULL) {
 			k = rte_ring_mp_enqueue_burst(t->inbound, objs, n, NULL);
-			if (!pc->cfg->accounted && k > 0) {
-				if (s != NULL) {
-					s->cnt.remote_frees += k;
-				} else {
-					__atomic_fetch_add(&pc->anon.remote_frees,
-							   k, __ATOMIC_RELAXED);
-				}
-			}
 		}
 	}
-	if (k < n &&
-	    unlikely(rte_ring_mp_enqueue_bulk(pc->shared, objs + k, n - k,
-					      NULL) == 0)) {
-		/*
-		 * More objects than the pool holds: only possible when frees
-		 * were not checked (fast mode) and a buffer was freed twice.
-		 * Drop them rather than corrupt a ring.
-		 */
-		if (s != NULL) {
-			s->cnt.double_frees += n - k;
-		} else {
-			__atomic_fetch_add(&pc->anon.double_frees, n - k,
-					   __ATOMIC_RELAXED);
+	if (k < n) {
+		unsigned int put = rte_ring_mp_enqueue_burst(pc->shared, objs + k,
+							     n - k, NULL);
+
+		if (unlikely(put < n - k)) {
+			/*
+			 * More objects than the pool holds: only possible when
+			 * frees were not checked (fast mode) and a buffer was
+			 * freed twice. Drop what does not fit, no more: one
+			 * extra object costs one object.
+			 */
+			if (s != NULL) {
+				s->cnt.double_frees += n - k - put;
+			} else {
+				__atomic_fetch_add(&pc->anon.double_frees,
+						   n - k - put, __ATOMIC_RELAXED);
+			}
 		}
 	}
 }
@@ -339,7 +339,8 @@ enqueue_accounted(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 {
 	const uint64_t cookie = pc->cookie;
 	const bool poison = (pc->flags & NB_POOL_F_POISON) != 0;
-	const uint16_t lc = nb_pool_slot_lcore(id);
+	const uint16_t home = nb_pool_slot_home(id);
+	const int owner_off = pc->owner_off;
 	uint64_t remote = 0, dbl = 0, foreign = 0, kept = 0;
 	void *keep[PC_CHUNK];
 	unsigned int done, i, k;
@@ -353,18 +354,34 @@ enqueue_accounted(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 
 		for (i = 0, k = 0; i < chunk; i++) {
 			struct rte_mbuf *m = objs[done + i];
-			struct nb_mbuf_priv *pr = nb_mbuf_priv(m);
+			uint64_t *w = RTE_MBUF_DYNFIELD(m, owner_off,
+							uint64_t *);
+			struct nb_buf_owner old;
+			uint64_t prev;
 
-			if (unlikely(pr->pool_cookie != cookie)) {
+			if (unlikely(nb_mbuf_priv(m)->pool_cookie != cookie)) {
 				foreign++;
 				continue;
 			}
-			if (unlikely(pr->state != NB_BUF_STATE_ALLOCATED)) {
-				dbl++;
-				continue;
+			/*
+			 * One atomic step: of two concurrent frees exactly one
+			 * sees a word other than its own "free". A word DPDK
+			 * copied from another buffer (attach, copy) has
+			 * another tag: this buffer was allocated (every get
+			 * writes the word), so that free goes on.
+			 */
+			prev = __atomic_exchange_n(w, nb_buf__owner_word(m,
+					NB_BUF_STATE_FREE, NB_LCORE_NONE),
+					__ATOMIC_ACQ_REL);
+			memcpy(&old, &prev, sizeof(old));
+			if (likely(old.tag == nb_buf_owner_tag(m))) {
+				if (unlikely(old.state !=
+					     NB_BUF_STATE_ALLOCATED)) {
+					dbl++;
+					continue;
+				}
+				remote += old.home != home;
 			}
-			pr->state = NB_BUF_STATE_FREE;
-			remote += pr->home_lcore != lc;
 			dst[k++] = m;
 		}
 		if (unlikely(poison)) {
@@ -464,17 +481,6 @@ fill(struct pc_pool *pc, struct pc_slot *s, unsigned int id, void **dst,
 		/* The pool has recovered: caches may keep buffers again. */
 		__atomic_store_n(&pc->starving, 0, __ATOMIC_RELAXED);
 	}
-	if (!pc->cfg->accounted) {
-		/*
-		 * Fast mode keeps no shared in-use counter (it would be an
-		 * atomic on every call): sample the peak here, at each refill,
-		 * counting buffers in DPDK's caches as in use.
-		 */
-		unsigned int free_now = pc_get_count_locked(pc) + got;
-
-		nb_pool_mark_max(&pc->peak_out,
-				 (int64_t)pc->size - (int64_t)free_now);
-	}
 	for (i = 0; got < want && i < __atomic_load_n(&pc->nb_ring_slots,
 						      __ATOMIC_ACQUIRE); i++) {
 		struct pc_slot *o = pc->slots[pc->ring_slots[i]];
@@ -534,9 +540,11 @@ pc_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 	struct pc_pool *pc = mp->pool_data;
 	unsigned int id = nb_pool_slot_id();
 	struct pc_slot *s = slot_get(pc, id);
+	bool rings = true;	/* the request reached the rings */
 	unsigned int i;
 
 	if (s != NULL && s->size > 0 && n <= s->size + s->flushthresh) {
+		rings = s->len < n;
 		if (s->len < n) {
 			unsigned int want = RTE_MIN(s->size + n - s->len,
 						    PC_CACHE_OBJS - s->len);
@@ -544,7 +552,9 @@ pc_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 			s->len += fill(pc, s, id, &s->objs[s->len], want);
 			s->tsc_age = PC_TSC_EVERY;
 			if (unlikely(s->len < n)) {
-				COUNT(pc, s, alloc_fails, 1);
+				if (!RTE_PER_LCORE(nb_pool_quiet_fail)) {
+					COUNT(pc, s, alloc_fails, 1);
+				}
 				__atomic_store_n(&pc->starving, 1,
 						 __ATOMIC_RELAXED);
 				return -ENOBUFS;
@@ -554,7 +564,9 @@ pc_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 			objs[i] = s->objs[--s->len];
 		}
 	} else if (!take_exact(pc, s, id, objs, n)) {
-		COUNT(pc, s, alloc_fails, 1);
+		if (!RTE_PER_LCORE(nb_pool_quiet_fail)) {
+			COUNT(pc, s, alloc_fails, 1);
+		}
 		__atomic_store_n(&pc->starving, 1, __ATOMIC_RELAXED);
 		return -ENOBUFS;
 	}
@@ -563,6 +575,17 @@ pc_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 		dequeue_accounted(pc, s, id, objs, n);
 	} else {
 		COUNT(pc, s, allocs, n);
+		/*
+		 * Fast mode keeps no shared in-use counter (it would be an
+		 * atomic on every call): sample the peak after every request
+		 * that reaches the rings (cache refills, bulks beyond the
+		 * cache), counting buffers in DPDK's caches as in use. A hit
+		 * in a thread's own cache does not lower what is free.
+		 */
+		if (rings) {
+			nb_pool_mark_max(&pc->peak_out, (int64_t)pc->size -
+					 (int64_t)pc_get_count_locked(pc));
+		}
 	}
 	return 0;
 }
@@ -572,7 +595,8 @@ static __rte_noinline void
 dequeue_accounted(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 		  void **objs, unsigned int n)
 {
-	const uint16_t lc = nb_pool_slot_lcore(id);
+	const uint16_t home = nb_pool_slot_home(id);
+	const int owner_off = pc->owner_off;
 	unsigned int i;
 	uint64_t tsc;
 
@@ -592,10 +616,16 @@ dequeue_accounted(struct pc_pool *pc, struct pc_slot *s, unsigned int id,
 	}
 	for (i = 0; i < n; i++) {
 		struct nb_mbuf_priv *pr = nb_mbuf_priv(objs[i]);
+		uint32_t *w = RTE_MBUF_DYNFIELD(objs[i], owner_off,
+						uint32_t *);
 
-		NB_ASSERT(pr->state == NB_BUF_STATE_FREE);
-		pr->state = NB_BUF_STATE_ALLOCATED;
-		pr->home_lcore = lc;
+		NB_ASSERT(nb_buf_owner(objs[i])->state == NB_BUF_STATE_FREE);
+		/* Ours alone now (the ring handed it to this thread only):
+		 * state and home in one store (the tag stays: every free
+		 * rewrote it), so a racing free sees them whole. */
+		__atomic_store_n(w, nb_buf__owner_half(NB_BUF_STATE_ALLOCATED,
+							home),
+				 __ATOMIC_RELEASE);
 		pr->alloc_tsc = tsc;
 #if NB_DEBUG
 		/* nbkit's allocation calls write the call site after this;
@@ -738,7 +768,7 @@ pc_thread_exit(struct rte_mempool *mp, unsigned int slot)
 	}
 }
 
-static const struct nb_pool_backend g_backend = {
+static const struct nb_pool_backend percore_backend = {
 	.name = "percore",
 	.stats = pc_stats,
 	.stats_reset = pc_stats_reset,
@@ -746,8 +776,4 @@ static const struct nb_pool_backend g_backend = {
 	.thread_exit = pc_thread_exit,
 };
 
-const struct nb_pool_backend *
-nb_percore_backend(void)
-{
-	return &g_backend;
-}
+NB_POOL_BACKEND_REGISTER(percore_backend);

@@ -32,11 +32,14 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 
 #include "nb_env.h"
+#include "nb_buf.h"
 #include "nb_pool.h"
 #include "nb_test.h"
+#include "pool_internal.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -57,6 +60,7 @@ static const struct backend g_backends[] = {
 };
 
 #define B_ACCT (&g_backends[1])
+#define B_FAST (&g_backends[0])
 
 /* The lcore that is not the main one, when EAL has two. */
 static unsigned int g_worker = RTE_MAX_LCORE;
@@ -495,8 +499,8 @@ layout_buffer_ok(struct nb_pool *p, struct rte_mbuf *m, uint16_t headroom,
 	ok &= CHECK_EQ(ctx, rte_mbuf_refcnt_read(m), 1);
 	ok &= CHECK_EQ(ctx, m->buf_len, RTE_MBUF_DEFAULT_BUF_SIZE);
 	ok &= CHECK_EQ(ctx, rte_pktmbuf_tailroom(m), nb_pool_data_size(p));
-	ok &= CHECK_EQ(ctx, pr->state, NB_BUF_STATE_ALLOCATED);
-	ok &= CHECK_EQ(ctx, pr->home_lcore, rte_lcore_id());
+	ok &= CHECK_EQ(ctx, nb_buf_owner(m)->state, NB_BUF_STATE_ALLOCATED);
+	ok &= CHECK_EQ(ctx, nb_buf_owner(m)->home, rte_lcore_id());
 	ok &= NB_TEST_ASSERT_MSG(pr->idx < n, "%s: idx %u >= n %u", ctx,
 				 pr->idx, n);
 	if (!ok) {
@@ -636,12 +640,12 @@ test_state_after_free(void)
 	d = rte_pktmbuf_alloc(nb_pool_mempool(p));
 	CU_ASSERT_FATAL(m != NULL && d != NULL);
 	/* DPDK's own alloc path is tracked too. */
-	NB_TEST_ASSERT_INT_EQ(nb_mbuf_priv(d)->state, NB_BUF_STATE_ALLOCATED);
-	NB_TEST_ASSERT_INT_EQ(nb_mbuf_priv(d)->home_lcore, rte_lcore_id());
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(d)->state, NB_BUF_STATE_ALLOCATED);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(d)->home, rte_lcore_id());
 	rte_pktmbuf_free(m);
 	rte_pktmbuf_free(d);
-	NB_TEST_ASSERT_INT_EQ(nb_mbuf_priv(m)->state, NB_BUF_STATE_FREE);
-	NB_TEST_ASSERT_INT_EQ(nb_mbuf_priv(d)->state, NB_BUF_STATE_FREE);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(m)->state, NB_BUF_STATE_FREE);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(d)->state, NB_BUF_STATE_FREE);
 	destroy_ok(p, "state");
 }
 
@@ -1490,7 +1494,7 @@ cross_lcore_backend(const struct backend *b)
 	}
 	CHECK_EQ(ctx, j.got, k2);
 	if (j.got > 0) {
-		CHECK_EQ(ctx, nb_mbuf_priv(m[0])->home_lcore, g_worker);
+		CHECK_EQ(ctx, nb_buf_owner(m[0])->home, g_worker);
 	}
 	free_all(m, j.got);
 	if (stats_get(p, &s)) {
@@ -1550,7 +1554,7 @@ pthread_body(void *arg)
 	}
 	j->allocs = i;
 	if (i > 0) {
-		j->home = nb_mbuf_priv(m[0])->home_lcore;
+		j->home = nb_buf_owner(m[0])->home;
 	}
 	free_all(m, i);
 	j->bulk_ok = nb_pool_alloc_bulk(j->p, m, 32) == 0;
@@ -1588,7 +1592,15 @@ pthread_backend(const struct backend *b)
 	CU_ASSERT_FATAL(pthread_join(t, NULL) == 0);
 	CHECK_EQ(ctx, j.lcore, LCORE_ID_ANY);
 	CHECK_EQ(ctx, j.allocs, 64);
-	CHECK_EQ(ctx, j.home, NB_LCORE_NONE);
+	if (b->accounted) {
+		/* The driver records the thread's slot (for remote_frees). */
+		NB_TEST_ASSERT_MSG(j.home >= RTE_MAX_LCORE &&
+				   j.home != NB_LCORE_NONE,
+				   "%s: home %u is not a thread slot", ctx,
+				   j.home);
+	} else {
+		CHECK_EQ(ctx, j.home, NB_LCORE_NONE);
+	}
 	NB_TEST_ASSERT_MSG(j.bulk_ok, "%s: bulk alloc in a pthread", ctx);
 	CHECK_EQ(ctx, j.nb_keep, NB_DIM(j.keep));
 	free_all(j.keep, j.nb_keep);
@@ -1682,7 +1694,7 @@ registered_body(void *arg)
 	m = nb_pool_alloc(j->p);
 	j->alloc_ok = m != NULL;
 	if (m != NULL) {
-		j->home = nb_mbuf_priv(m)->home_lcore;
+		j->home = nb_buf_owner(m)->home;
 		rte_pktmbuf_free(m);
 	}
 	j->bulk_ret = nb_pool_alloc_bulk(j->p, b, REG_BULK);
@@ -2936,6 +2948,567 @@ test_poison(void)
 	destroy_ok(p, "poison");
 }
 
+/*
+ * Issue 7: the promises of nb_pool.h under concurrency and real PMDs.
+ */
+
+/* Drain a pool: every buffer allocatable once, none handed out twice. */
+static void
+drain_distinct(struct nb_pool *p, unsigned int n, const char *ctx)
+{
+	struct rte_mbuf **all = mbuf_array(n + 8);
+	unsigned int got, i, dups = 0;
+
+	got = take_all(p, all, n + 8);
+	qsort(all, got, sizeof(*all), ptr_cmp);
+	for (i = 1; i < got; i++) {
+		dups += all[i] == all[i - 1];
+	}
+	CHECK_EQ(ctx, got, n);
+	CHECK_EQ(ctx, dups, 0);
+	for (i = 0; i < got; i++) {
+		if (i == 0 || all[i] != all[i - 1]) {
+			rte_pktmbuf_free(all[i]);
+		}
+	}
+	free(all);
+}
+
+struct race_job {
+	struct rte_mbuf **m;
+	unsigned int n;
+	uint32_t go;		/* round the worker may start */
+	uint32_t done;		/* round the worker finished */
+	uint32_t rounds;
+};
+
+static int
+race_free_worker(void *arg)
+{
+	struct race_job *j = arg;
+	uint32_t r;
+	unsigned int i;
+
+	for (r = 1; r <= j->rounds; r++) {
+		while (__atomic_load_n(&j->go, __ATOMIC_ACQUIRE) != r) {
+			rte_pause();
+		}
+		for (i = 0; i < j->n; i++) {
+			rte_pktmbuf_free(j->m[i]);
+		}
+		__atomic_store_n(&j->done, r, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/*
+ * Item 1: two lcores free the same buffers at the same time. Accounted
+ * mode: exactly one free of each wins, the other is counted and dropped;
+ * the pool then hands out every buffer exactly once.
+ */
+static void
+test_race_double_free(void)
+{
+	const unsigned int n = 1024, burst = 256, rounds = 200;
+	struct race_job j = { 0 };
+	struct nb_pool_stats s;
+	struct nb_pool *p;
+	uint32_t r;
+	unsigned int i, got;
+
+	struct nb_pool_opts o;
+
+	if (!need_worker("the two-lcore double free race")) {
+		return;
+	}
+	/* No caches: every buffer stays within reach of the drain. */
+	backend_opts(B_ACCT, &o);
+	o.cache_size = 0;
+	p = pool_create_ok("race", n, &o);
+	if (p == NULL) {
+		return;
+	}
+	j.m = mbuf_array(burst);
+	j.n = burst;
+	j.rounds = rounds;
+	CU_ASSERT_FATAL(rte_eal_remote_launch(race_free_worker, &j,
+					      g_worker) == 0);
+	for (r = 1; r <= rounds; r++) {
+		got = take_all(p, j.m, burst);
+		if (!CHECK_EQ("race", got, burst)) {
+			break;
+		}
+		__atomic_store_n(&j.go, r, __ATOMIC_RELEASE);
+		for (i = 0; i < burst; i++) {
+			rte_pktmbuf_free(j.m[i]);
+		}
+		while (__atomic_load_n(&j.done, __ATOMIC_ACQUIRE) != r) {
+			rte_pause();
+		}
+	}
+	if (r <= rounds) {
+		/* let the worker finish with nothing to free */
+		j.n = 0;
+		for (; r <= rounds; r++) {
+			__atomic_store_n(&j.go, r, __ATOMIC_RELEASE);
+		}
+	}
+	rte_eal_wait_lcore(g_worker);
+	if (stats_get(p, &s)) {
+		CHECK_EQ("race", s.double_frees, (uint64_t)rounds * burst);
+		CHECK_EQ("race", s.frees, (uint64_t)rounds * burst);
+		CHECK_EQ("race", s.avail, n);
+		CHECK_EQ("race", s.excess, 0);
+	}
+	audit_clean(p, "race");
+	drain_distinct(p, n, "race");
+	destroy_ok(p, "race");
+	free(j.m);
+}
+
+/*
+ * Item 1, fast mode: DPDK's semantics (the cache takes both frees), but
+ * the corruption is reported: excess in the statistics, the duplicates in
+ * the audit, and destroy refuses.
+ */
+static void
+test_race_double_free_fast(void)
+{
+	const unsigned int n = 1024, burst = 64;
+	struct race_job j = { 0 };
+	struct nb_pool_stats s;
+	struct nb_pool *p;
+	unsigned int i;
+
+	if (!need_worker("the fast-mode double free race")) {
+		return;
+	}
+	p = backend_pool(B_FAST, "racef", n);
+	if (p == NULL) {
+		return;
+	}
+	j.m = mbuf_array(burst);
+	j.n = burst;
+	j.rounds = 1;
+	CU_ASSERT_FATAL(take_all(p, j.m, burst) == burst);
+	CU_ASSERT_FATAL(rte_eal_remote_launch(race_free_worker, &j,
+					      g_worker) == 0);
+	__atomic_store_n(&j.go, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < burst; i++) {
+		rte_pktmbuf_free(j.m[i]);
+	}
+	rte_eal_wait_lcore(g_worker);
+	if (stats_get(p, &s)) {
+		CHECK_EQ("racef", s.avail, n + burst);
+		CHECK_EQ("racef", s.in_use, 0);
+		CHECK_EQ("racef", s.excess, burst);
+	}
+	CHECK_EQ("racef", nb_pool_audit(p, NULL), burst);
+	CHECK_EQ("racef", nb_pool_destroy(p, false), -EBUSY);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_destroy(p, true), 0);
+	free(j.m);
+}
+
+/*
+ * Item 3: a double free split between DPDK's free and nbkit's (fast mode)
+ * while another buffer is out: the counts balance (in_use 0), so only the
+ * audit sees it; it counts the duplicate and the missing buffer, and
+ * destroy refuses. With nothing out, avail > size is reported as excess,
+ * never clamped.
+ */
+static void
+test_split_double_free(void)
+{
+	const unsigned int n = 64;
+	struct nb_pool_stats s;
+	struct rte_mbuf *a, *b;
+	struct nb_pool *p;
+	char *rep;
+	int ret;
+
+	p = backend_pool(B_FAST, "split", n);
+	if (p == NULL) {
+		return;
+	}
+	a = nb_pool_alloc(p);
+	b = nb_pool_alloc(p);
+	CU_ASSERT_FATAL(a != NULL && b != NULL);
+	rte_pktmbuf_free(a);
+	nb_buf_free(a);		/* state said allocated: not even advisory */
+	if (stats_get(p, &s)) {
+		CHECK_EQ("split", s.avail, n);	/* a twice, b out */
+		CHECK_EQ("split", s.excess, 0);
+	}
+	if (audit_report(p, &ret, &rep)) {
+		CHECK_EQ("split", ret, 2);	/* b missing, a twice */
+		NB_TEST_ASSERT_MSG(report_names(rep, a, -1),
+				   "split: duplicate not named:\n%s", rep);
+		NB_TEST_ASSERT_MSG(report_names(rep, b, -1),
+				   "split: missing buffer not named:\n%s", rep);
+	}
+	free(rep);
+	CHECK_EQ("split", nb_pool_destroy(p, false), -EBUSY);
+	rte_pktmbuf_free(b);
+	if (stats_get(p, &s)) {
+		CHECK_EQ("split", s.avail, n + 1);
+		CHECK_EQ("split", s.in_use, 0);
+		CHECK_EQ("split", s.excess, 1);
+	}
+	CHECK_EQ("split", nb_pool_audit(p, NULL), 1);
+	CHECK_EQ("split", nb_pool_destroy(p, false), -EBUSY);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_destroy(p, true), 0);
+}
+
+/*
+ * Item 4: a flush with one object too many for the percore shared ring
+ * loses that one object, not the whole flush.
+ */
+static void
+test_overflow_one(void)
+{
+	const unsigned int n = 64;
+	struct rte_mbuf **m = mbuf_array(n + 1);
+	struct nb_pool_stats s;
+	struct nb_pool_opts o;
+	struct nb_pool *p;
+
+	backend_opts(B_FAST, &o);
+	o.cache_size = 0;	/* every put reaches the driver */
+	p = pool_create_ok("ovf", n, &o);
+	if (p == NULL) {
+		free(m);
+		return;
+	}
+	CU_ASSERT_FATAL(take_all(p, m, n + 1) == n);
+	m[n] = m[0];		/* the same buffer twice in one flush */
+	rte_mempool_put_bulk(nb_pool_mempool(p), (void **)m, n + 1);
+	if (stats_get(p, &s)) {
+		CHECK_EQ("ovf", s.avail, n);
+		CHECK_EQ("ovf", s.double_frees, 1);
+		CHECK_EQ("ovf", s.excess, 0);
+	}
+	drain_distinct(p, n, "ovf");
+	audit_clean(p, "ovf");
+	destroy_ok(p, "ovf");
+	free(m);
+}
+
+/*
+ * Item 5: peak_in_use and min_avail of fast mode see a bulk allocation
+ * larger than a cache (it goes to the driver).
+ */
+static void
+test_peak_bulk(void)
+{
+	const unsigned int n = 8192, held = 4000;
+	struct rte_mbuf **m = mbuf_array(held);
+	struct nb_pool_stats s;
+	struct nb_pool *p;
+
+	p = backend_pool(B_FAST, "pkb", n);
+	if (p == NULL) {
+		free(m);
+		return;
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_pool_stats_reset(p), 0);
+	CU_ASSERT_FATAL(nb_pool_alloc_bulk(p, m, held) == 0);
+	free_all(m, held);
+	if (stats_get(p, &s)) {
+		NB_TEST_ASSERT_MSG(s.peak_in_use >= held,
+				   "fast: peak_in_use %u after holding %u",
+				   s.peak_in_use, held);
+		NB_TEST_ASSERT_MSG(s.min_avail <= n - held,
+				   "fast: min_avail %u after holding %u of %u",
+				   s.min_avail, held, n);
+		CHECK_EQ("pkb", s.in_use, 0);
+	}
+	destroy_ok(p, "pkb");
+	free(m);
+}
+
+/* Item 5: accounted remote_frees counts a pthread -> pthread hand-off. */
+struct handoff {
+	struct nb_pool *p;
+	struct rte_mbuf *m[10];
+	unsigned int got;
+};
+
+static void *
+handoff_free(void *arg)
+{
+	struct handoff *h = arg;
+
+	free_all(h->m, h->got);
+	return NULL;
+}
+
+static void *
+handoff_alloc(void *arg)
+{
+	struct handoff *h = arg;
+	pthread_t t;
+
+	h->got = take_all(h->p, h->m, NB_DIM(h->m));
+	/* The allocating thread is alive (its slot held) while B frees. */
+	if (pthread_create(&t, NULL, handoff_free, h) == 0) {
+		pthread_join(t, NULL);
+	}
+	return NULL;
+}
+
+static void
+test_remote_frees(void)
+{
+	struct handoff h = { 0 };
+	struct nb_pool_stats s;
+	pthread_t t;
+
+	h.p = backend_pool(B_ACCT, "rmt", 64);
+	if (h.p == NULL) {
+		return;
+	}
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, handoff_alloc, &h) == 0);
+	CU_ASSERT_FATAL(pthread_join(t, NULL) == 0);
+	CHECK_EQ("rmt", h.got, NB_DIM(h.m));
+	if (stats_get(h.p, &s)) {
+		CHECK_EQ("rmt", s.remote_frees, NB_DIM(h.m));
+		CHECK_EQ("rmt", s.frees, NB_DIM(h.m));
+		CHECK_EQ("rmt", s.in_use, 0);
+	}
+	/* Allocated and freed on the same lcore: not remote. */
+	free_all((struct rte_mbuf *[]){ nb_pool_alloc(h.p) }, 1);
+	if (stats_get(h.p, &s)) {
+		CHECK_EQ("rmt", s.remote_frees, NB_DIM(h.m));
+	}
+	destroy_ok(h.p, "rmt");
+
+	/* Fast mode: not kept (nb_pool.h), even for buffers that another
+	 * lcore frees and the driver routes to an inbound ring. */
+	if (g_have_worker) {
+		struct rte_mbuf *m[600];
+		struct remote_job j = { 0 };
+		struct nb_pool *p = backend_pool(B_FAST, "rmtf", 1024);
+
+		if (p == NULL) {
+			return;
+		}
+		CU_ASSERT_FATAL(take_all(p, m, NB_DIM(m)) == NB_DIM(m));
+		j.p = p;
+		j.m = m;
+		j.n = NB_DIM(m);
+		if (run_on_worker(remote_free, &j) && stats_get(p, &s)) {
+			CHECK_EQ("rmtf", s.remote_frees, 0);
+			CHECK_EQ("rmtf", s.in_use, 0);
+		}
+		destroy_ok(p, "rmtf");
+	}
+}
+
+/* Item 5: a DPDK-backend pool counts the frees of nbkit calls. */
+static void
+test_dpdk_backend_frees(void)
+{
+	struct rte_mbuf *m[5];
+	struct nb_pool_stats s;
+	struct nb_pool *p;
+	unsigned int i;
+
+	p = backend_pool(&g_backends[2], "dfr", 64);
+	if (p == NULL) {
+		return;
+	}
+	CU_ASSERT_FATAL(take_all(p, m, 5) == 5);
+	for (i = 0; i < 5; i++) {
+		CHECK_EQ("dfr", nb_buf_free(m[i]), 1);
+	}
+	if (stats_get(p, &s)) {
+		CHECK_EQ("dfr", s.allocs, 5);
+		CHECK_EQ("dfr", s.frees, 5);
+	}
+	destroy_ok(p, "dfr");
+}
+
+/* Item 5: a wait that succeeds counts no failure; one that times out, one. */
+struct late_put {
+	struct rte_mbuf *m;
+	unsigned int delay_us;
+};
+
+static void *
+late_put_body(void *arg)
+{
+	struct late_put *l = arg;
+
+	sleep_us(l->delay_us);
+	rte_pktmbuf_free(l->m);
+	return NULL;
+}
+
+static void
+test_wait_fails(void)
+{
+	const unsigned int n = 64;
+	unsigned int b, k;
+
+	for (b = 0; b < NB_DIM(g_backends); b++) {
+		const struct backend *be = &g_backends[b];
+		struct rte_mbuf **all = mbuf_array(n);
+		struct nb_pool_stats s0, s;
+		struct nb_pool *p = backend_pool(be, "wf", n);
+		unsigned int got;
+
+		if (p == NULL) {
+			free(all);
+			continue;
+		}
+		got = take_all(p, all, n);
+		CHECK_EQ(be->label, got, n);
+		stats_get(p, &s0);
+		for (k = 0; k < 10; k++) {
+			struct late_put l = { .m = all[k], .delay_us = 2000 };
+			pthread_t t;
+
+			CU_ASSERT_FATAL(pthread_create(&t, NULL, late_put_body,
+						       &l) == 0);
+			all[k] = nb_pool_alloc_wait(p, 2000000);
+			pthread_join(t, NULL);
+			NB_TEST_ASSERT_MSG(all[k] != NULL, "%s: wait %u failed",
+					   be->label, k);
+		}
+		if (stats_get(p, &s)) {
+			NB_TEST_ASSERT_MSG(s.alloc_fails == s0.alloc_fails,
+					   "%s: 10 successful waits counted "
+					   "%" PRIu64 " failures", be->label,
+					   s.alloc_fails - s0.alloc_fails);
+		}
+		CU_ASSERT(nb_pool_alloc_wait(p, 1000) == NULL);
+		if (stats_get(p, &s)) {
+			CHECK_EQ(be->label, s.alloc_fails - s0.alloc_fails, 1);
+		}
+		for (k = 0; k < n; k++) {
+			if (all[k] != NULL) {
+				rte_pktmbuf_free(all[k]);
+			}
+		}
+		destroy_ok(p, be->label);
+		free(all);
+	}
+}
+
+/*
+ * Item 6: a thread-exit destructor that runs after nbkit's has released
+ * the thread's slot frees buffers: they must reach the pool, not a cache
+ * nobody owns.
+ */
+struct late_dtor {
+	struct nb_pool *p;
+	struct rte_mbuf *m[40];
+	unsigned int got;
+	pthread_key_t key;
+};
+
+static void
+late_dtor_free(void *arg)
+{
+	struct late_dtor *d = arg;
+
+	free_all(d->m, d->got);
+}
+
+static void *
+late_dtor_body(void *arg)
+{
+	struct late_dtor *d = arg;
+
+	/* First use takes a slot (and creates nbkit's key before ours). */
+	d->got = take_all(d->p, d->m, NB_DIM(d->m));
+	if (pthread_key_create(&d->key, late_dtor_free) == 0) {
+		pthread_setspecific(d->key, d);
+	}
+	return NULL;
+}
+
+static void
+test_thread_exit_late_free(void)
+{
+	unsigned int b;
+
+	for (b = 0; b < 2; b++) {
+		const struct backend *be = &g_backends[b];
+		struct late_dtor d = { 0 };
+		pthread_t t;
+
+		d.p = backend_pool(be, "ltd", 128);
+		if (d.p == NULL) {
+			continue;
+		}
+		CU_ASSERT_FATAL(pthread_create(&t, NULL, late_dtor_body,
+					       &d) == 0);
+		CU_ASSERT_FATAL(pthread_join(t, NULL) == 0);
+		pthread_key_delete(d.key);
+		CHECK_EQ(be->label, d.got, NB_DIM(d.m));
+		drain_distinct(d.p, 128, be->label);
+		destroy_ok(d.p, be->label);
+	}
+}
+
+/* Item 7: nb_pool_alloc_wait() never gives up before its timeout. */
+static void
+test_wait_never_early(void)
+{
+	const unsigned int n = 16;
+	struct rte_mbuf *all[16];
+	struct nb_pool *p;
+	unsigned int i, early = 0;
+	uint64_t worst = 0;
+
+	p = backend_pool(B_FAST, "early", n);
+	if (p == NULL) {
+		return;
+	}
+	CU_ASSERT_FATAL(take_all(p, all, n) == n);
+	for (i = 0; i < 400; i++) {
+		uint64_t timeout_us = 1 + i % 25, t0, dt;
+
+		t0 = now_ns();
+		CU_ASSERT(nb_pool_alloc_wait(p, timeout_us) == NULL);
+		dt = now_ns() - t0;
+		if (dt < timeout_us * 1000u) {
+			early++;
+			worst = RTE_MAX(worst, timeout_us * 1000u - dt);
+		}
+	}
+	NB_TEST_ASSERT_MSG(early == 0, "%u of 400 waits returned early (by up "
+			   "to %" PRIu64 " ns)", early, worst);
+	free_all(all, n);
+	destroy_ok(p, "early");
+}
+
+/*
+ * Item 8: backends register themselves (NB_POOL_BACKEND_REGISTER in the
+ * driver's constructor); lib/pool finds them by name and names none.
+ */
+static void
+test_backend_registry(void)
+{
+	const struct nb_pool_backend *b = nb_pool_backend_find("percore");
+	struct nb_pool_opts o;
+
+	NB_TEST_ASSERT_MSG(b != NULL, "the percore driver did not register");
+	if (b != NULL) {
+		NB_TEST_ASSERT_MSG(strcmp(b->name, "percore") == 0,
+				   "found backend '%s'", b->name);
+	}
+	NB_TEST_ASSERT_MSG(nb_pool_backend_find("nosuch") == NULL,
+			   "an unknown backend was found");
+	/* Unknown names are refused at create. */
+	nb_pool_opts_init(&o, sizeof(o));
+	o.ops = "nosuch";
+	rte_errno = 0;
+	NB_TEST_ASSERT_MSG(nb_pool_create("reg_nosuch", 64, &o) == NULL &&
+			   rte_errno == EINVAL, "ops 'nosuch' accepted");
+}
+
 static const CU_TestInfo tests[] = {
 	{ "opts_defaults", test_opts_defaults },
 	{ "create_before_init", test_create_before_init },
@@ -2962,6 +3535,17 @@ static const CU_TestInfo tests[] = {
 	{ "dump", test_dump },
 	{ "null_args", test_null_args },
 	{ "poison", test_poison },
+	{ "race_double_free", test_race_double_free },
+	{ "race_double_free_fast", test_race_double_free_fast },
+	{ "split_double_free", test_split_double_free },
+	{ "overflow_one", test_overflow_one },
+	{ "peak_bulk", test_peak_bulk },
+	{ "remote_frees", test_remote_frees },
+	{ "dpdk_backend_frees", test_dpdk_backend_frees },
+	{ "wait_fails", test_wait_fails },
+	{ "thread_exit_late_free", test_thread_exit_late_free },
+	{ "wait_never_early", test_wait_never_early },
+	{ "backend_registry", test_backend_registry },
 	CU_TEST_INFO_NULL,
 };
 
