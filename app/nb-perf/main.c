@@ -26,6 +26,8 @@ static const struct perf_bench benches[] = {
 	  perf_dma },
 	{ "pool", "rte_mempool get/put on nbkit's percore pools vs ring_mp_mc "
 	  "and stack", perf_pool },
+	{ "reactor", "nb_reactor_send lcore->lcore vs raw rte_ring MP/SC; "
+	  "empty poller cost; idle CPU spin vs back-off", perf_reactor },
 };
 
 static void

@@ -83,5 +83,6 @@ uint64_t perf_iters(const struct perf_ctx *ctx, uint64_t full);
 int perf_buf(struct perf_ctx *ctx);
 int perf_dma(struct perf_ctx *ctx);
 int perf_pool(struct perf_ctx *ctx);
+int perf_reactor(struct perf_ctx *ctx);
 
 #endif /* NB_PERF_H */
