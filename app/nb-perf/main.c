@@ -28,6 +28,8 @@ static const struct perf_bench benches[] = {
 	  "and stack", perf_pool },
 	{ "reactor", "nb_reactor_send lcore->lcore vs raw rte_ring MP/SC; "
 	  "empty poller cost; idle CPU spin vs back-off", perf_reactor },
+	{ "reactor-self", "the one-lcore reactor cases alone (for callgrind)",
+	  perf_reactor_self },
 };
 
 static void

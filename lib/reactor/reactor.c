@@ -236,7 +236,25 @@ nb_reactor_send_bulk(unsigned int lcore, const struct nb_msg *msgs,
 	if (unlikely(atomic_load_explicit(&g_stop, memory_order_relaxed))) {
 		return -ESHUTDOWN;
 	}
-	/* All or none: room for every message first, then bursts. */
+	/* Up to a burst: one all-or-none get and enqueue. */
+	if (likely(n <= REACTOR_MSG_BURST && n > 0)) {
+		if (unlikely(rte_mempool_get_bulk(g_msg_pool, objs, n) != 0)) {
+			refused(r, n);
+			return -EAGAIN;
+		}
+		for (i = 0; i < n; i++) {
+			*(struct nb_msg *)objs[i] = msgs[i];
+		}
+		if (unlikely(rte_ring_mp_enqueue_bulk(r->ring, objs, n,
+						      NULL) != n)) {
+			rte_mempool_put_bulk(g_msg_pool, objs, n);
+			refused(r, n);
+			return -EAGAIN;
+		}
+		reactor_wake(r);
+		return 0;
+	}
+	/* Larger: room for every message first, then bursts. */
 	if (unlikely(rte_ring_free_count(r->ring) < n)) {
 		refused(r, n);
 		return -EAGAIN;
