@@ -1010,6 +1010,17 @@ reactor_once(struct reactor *r, uint64_t now)
 	uint64_t t = now, t1;
 	int work, rc;
 
+	/*
+	 * A loop's time is from its start to the next loop's start (no
+	 * clock read at the end): charge the previous loop now.
+	 */
+	if (likely(r->last_tsc != 0 && now >= r->last_tsc)) {
+		if (r->last_work) {
+			r->busy_tsc += now - r->last_tsc;
+		} else {
+			r->idle_tsc += now - r->last_tsc;
+		}
+	}
 	r->now = now;
 	work = (int)ring_process(r, r->ring);
 	if (unlikely(atomic_load_explicit(&r->chans_pending,
@@ -1059,11 +1070,8 @@ reactor_once(struct reactor *r, uint64_t now)
 	}
 
 	r->loops++;
-	if (work > 0) {
-		r->busy_tsc += t - now;
-	} else {
-		r->idle_tsc += t - now;
-	}
+	r->last_tsc = now;
+	r->last_work = work > 0;
 	return work;
 }
 

@@ -109,6 +109,8 @@ struct reactor {
 	unsigned int nb_chans;
 	unsigned int idle_loops;	/* consecutive idle loops */
 	uint64_t now;			/* time of the current loop */
+	uint64_t last_tsc;		/* start of the previous loop (0: none) */
+	bool last_work;			/* the previous loop did work */
 
 	/* Stats: written by the owner, read by anyone. */
 	uint64_t loops;

@@ -307,6 +307,17 @@ test_pollers_virtual_clock(void)
 	NB_TEST_ASSERT_INT_EQ(nb, 12);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
 	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);
+	/*
+	 * A loop's time runs to the next loop's start: loops at t = 1..100,
+	 * 135, 144, 145 did work, so t = 1..146 is busy; the loop at 146 did
+	 * none, so 146..150 is idle.
+	 */
+	NB_TEST_ASSERT_INT_EQ(rs.busy_tsc, 145);
+	NB_TEST_ASSERT_INT_EQ(rs.idle_tsc, 0);
+	NB_TEST_ASSERT_INT_EQ(delay_us_poll(4), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.busy_tsc, 145);
+	NB_TEST_ASSERT_INT_EQ(rs.idle_tsc, 4);
 
 	/* Many timed pollers: the heap keeps each on its own period. */
 	{
