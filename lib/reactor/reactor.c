@@ -1090,9 +1090,6 @@ nb_reactor_poll_once(uint64_t now_tsc)
 			    rte_lcore_id());
 		return -EINVAL;
 	}
-	if (unlikely(!atomic_load_explicit(&r->live, memory_order_relaxed))) {
-		atomic_store(&r->live, true);
-	}
 	return reactor_once(r, now_tsc);
 }
 
@@ -1160,7 +1157,6 @@ reactor_thread(void *arg)
 	unsigned int limit = spin + g_opts.idle_pause_loops;
 	struct call_all_ctx *ctx;
 
-	atomic_store(&r->live, true);
 	atomic_store(&r->running, true);
 	r->idle_loops = 0;
 	while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
@@ -1328,7 +1324,6 @@ reactor_create(unsigned int lcore)
 	rte_spinlock_init(&r->chan_lock);
 	atomic_init(&r->chans_pending, false);
 	atomic_init(&r->sleeping, 0);
-	atomic_init(&r->live, false);
 	atomic_init(&r->running, false);
 	g_reactor[lcore] = r;	/* reactor_destroy() from here on */
 	snprintf(name, sizeof(name), "nbr_msgs%u", lcore);

@@ -89,7 +89,6 @@ struct reactor {
 	int efd;			/* eventfd, written to wake it */
 	atomic_int sleeping;		/* 1 while it sleeps (back-off) */
 	unsigned int lcore;
-	atomic_bool live;		/* its owner has run a loop */
 	atomic_bool running;		/* inside nb_reactors_start() */
 	uint64_t msgs_refused;		/* atomically incremented by senders */
 	atomic_bool chans_pending;	/* channels wait in pending[] */

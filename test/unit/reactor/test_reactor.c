@@ -459,6 +459,101 @@ test_pause_resume(void)
 }
 
 /*
+ * Poller control from another thread: carried by messages to the owner
+ */
+
+struct remote_ctl {
+	struct nb_poller *p;
+	uint64_t *runs;
+	int op;			/* 0 register, 1 pause, 2 resume, 3 unregister */
+	int rc;
+};
+
+static void *
+remote_ctl_thread(void *arg)
+{
+	struct remote_ctl *c = arg;
+
+	switch (c->op) {
+	case 0:
+		c->p = nb_poller_register(g_main, count_poller, c->runs, 0,
+					  "remote");
+		c->rc = c->p != NULL ? 0 : -rte_errno;
+		break;
+	case 1:
+		c->rc = nb_poller_pause(c->p);
+		break;
+	case 2:
+		c->rc = nb_poller_resume(c->p);
+		break;
+	default:
+		c->rc = nb_poller_unregister(&c->p);
+		break;
+	}
+	return NULL;
+}
+
+static int
+remote_op(struct remote_ctl *c, int op)
+{
+	pthread_t th;
+
+	c->op = op;
+	c->rc = -1;
+	if (pthread_create(&th, NULL, remote_ctl_thread, c) != 0) {
+		return -1;
+	}
+	pthread_join(th, NULL);
+	return c->rc;
+}
+
+static void
+test_remote_control(void)
+{
+	struct remote_ctl c = { 0 };
+	struct nb_reactor_stats rs;
+	uint64_t runs = 0;
+	int i;
+
+	vclock_on();
+	NB_TEST_ASSERT_INT_EQ(init_main_only(0, 0), 0);
+	c.runs = &runs;
+	/* registered from a pthread: queued until the owner's next loop */
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 0), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.p);
+	NB_TEST_ASSERT_INT_EQ(runs, 0);
+	delay_us_poll(1);	/* the message adds it; it runs in this loop */
+	NB_TEST_ASSERT_INT_EQ(runs, 1);
+	delay_us_poll(1);
+	NB_TEST_ASSERT_INT_EQ(runs, 2);
+
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 1), 0);	/* pause */
+	NB_TEST_ASSERT_INT_EQ(runs, 2);		/* nothing until the owner runs */
+	for (i = 0; i < 5; i++) {
+		delay_us_poll(1);
+	}
+	NB_TEST_ASSERT_INT_EQ(runs, 2);
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 2), 0);	/* resume */
+	for (i = 0; i < 5; i++) {
+		delay_us_poll(1);
+	}
+	NB_TEST_ASSERT_INT_EQ(runs, 7);
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 3), 0);	/* unregister */
+	CU_ASSERT_PTR_NULL(c.p);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);	/* until the owner runs */
+	delay_us_poll(1);
+	NB_TEST_ASSERT_INT_EQ(runs, 7);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 0);
+	/* register, pause, resume, unregister: 4 messages, none refused */
+	NB_TEST_ASSERT_INT_EQ(rs.msgs_run, 4);
+	NB_TEST_ASSERT_INT_EQ(rs.msgs_refused, 0);
+	fini_audit();
+	vclock_off();
+}
+
+/*
  * Messages: order per sender, from a worker lcore and a pthread at once
  */
 
@@ -661,7 +756,8 @@ test_eagain_recovery(void)
 		NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_main, count_msg, &cnt), 0);
 	}
 	nb_reactors_stop();
-	nb_reactors_fini();
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 10);
+	nb_reactors_fini();	/* releases the 10 without running them */
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&cnt), 65);
 }
 
@@ -1054,6 +1150,7 @@ static const CU_TestInfo tests[] = {
 	{ "pollers_virtual_clock", test_pollers_virtual_clock },
 	{ "unregister_in_callback", test_unregister_in_callback },
 	{ "pause_resume", test_pause_resume },
+	{ "remote_control", test_remote_control },
 	{ "msg_order_pthread_channel", test_msg_order_pthread_channel },
 	{ "eagain_recovery", test_eagain_recovery },
 	{ "call_all", test_call_all },
