@@ -127,6 +127,29 @@ poller_runs(const struct nb_poller *p)
 	return s.runs;
 }
 
+/*
+ * A timed poller on the main reactor that stops everything after @secs:
+ * a test whose reactors never stop fails its assertions instead of hanging.
+ */
+static bool g_watchdog_fired;
+
+static int
+watchdog_poller(void *arg)
+{
+	(void)arg;
+	g_watchdog_fired = true;
+	nb_reactors_stop();
+	return NB_POLLER_BUSY;
+}
+
+static struct nb_poller *
+watchdog_register(uint64_t secs)
+{
+	g_watchdog_fired = false;
+	return nb_poller_register(g_main, watchdog_poller, NULL,
+				  secs * 1000000, "watchdog");
+}
+
 static int
 count_poller(void *arg)
 {
@@ -813,7 +836,9 @@ test_call_all(void)
 	/* the caller must be a reactor */
 	kick = nb_poller_register(g_worker, call_all_kick, &kick, 100, "kick");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(kick);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(watchdog_register(20));
 	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), 0);
+	CU_ASSERT_FALSE(g_watchdog_fired);
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_call_idx), 2);
 	NB_TEST_ASSERT_INT_EQ(g_call_order[0], RTE_MIN(g_main, g_worker));
 	NB_TEST_ASSERT_INT_EQ(g_call_order[1], RTE_MAX(g_main, g_worker));
@@ -948,13 +973,6 @@ xchg_poller(void *arg)
 	return k > 0 ? NB_POLLER_BUSY : NB_POLLER_IDLE;
 }
 
-static int
-xchg_watchdog(void *arg)
-{
-	(void)arg;
-	nb_reactors_stop();	/* 30 s: something is lost */
-	return NB_POLLER_BUSY;
-}
 
 static void
 test_two_lcores_exchange(void)
@@ -969,11 +987,12 @@ test_two_lcores_exchange(void)
 	NB_TEST_ASSERT_INT_EQ(init_both(64, 1023, NB_REACTOR_IDLE_SPIN), 0);
 	a = nb_poller_register(g_main, xchg_poller, &g_x[0], 0, "xchg-main");
 	b = nb_poller_register(g_worker, xchg_poller, &g_x[1], 0, "xchg-worker");
-	w = nb_poller_register(g_main, xchg_watchdog, NULL, 30000000, "watchdog");
+	w = watchdog_register(30);
 	CU_ASSERT_FATAL(a != NULL && b != NULL && w != NULL);
 	t0 = rte_rdtsc();
 	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), 0);
 	t0 = rte_rdtsc() - t0;
+	CU_ASSERT_FALSE(g_watchdog_fired);
 	NB_TEST_ASSERT_INT_EQ(g_x[0].sent, XCHG_N);
 	NB_TEST_ASSERT_INT_EQ(g_x[1].sent, XCHG_N);
 	/* messages to the main side are counted in g_x[0].recv */
@@ -1083,11 +1102,13 @@ test_backoff_wake(void)
 	t = nb_poller_register(g_worker, idle_poller, &g_timer_runs, 5000,
 			       "worker-timer");
 	CU_ASSERT_FATAL(d != NULL && t != NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(watchdog_register(20));
 	getrusage(RUSAGE_SELF, &ru0);
 	t0 = rte_rdtsc();
 	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), 0);
 	wall = rte_rdtsc() - t0;
 	getrusage(RUSAGE_SELF, &ru1);
+	CU_ASSERT_FALSE(g_watchdog_fired);
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_wake_done), WAKE_ROUNDS);
 	CU_ASSERT(atomic_load(&g_wake_slept) >= WAKE_ROUNDS);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_worker, &s), 0);
