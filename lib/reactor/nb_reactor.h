@@ -442,9 +442,10 @@ int nb_poller_stats_get(const struct nb_poller *p,
 void nb_reactor_dump(FILE *f);
 
 /**
- * Message objects taken from the pool and not yet returned (queued,
- * running, or in a lcore's or channel's cache is *not* counted: cached
- * objects are available). After a stop and with no channel open this is 0.
+ * Message objects out of the pool: queued on a ring, or held in an open
+ * channel's cache. Objects in the lcores' mempool caches count as in the
+ * pool. After nb_reactors_start() returned, with every channel destroyed,
+ * this is 0: the audit nb_reactors_fini() logs when it is not.
  *
  * @return
  *   The count; 0 when not initialised.

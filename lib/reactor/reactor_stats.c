@@ -4,6 +4,7 @@
  * dump, telemetry (/nbkit/reactor/list, /nbkit/reactor/info,<lcore>) and
  * DPDK's lcore usage callback.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -185,11 +186,20 @@ tel_info(const char *cmd __rte_unused, const char *params,
 	if (pollers == NULL) {
 		return 0;
 	}
-	/* Poller name -> runs (a name may repeat: the first one shows). */
+	/* Poller name -> runs ('_' for other characters; a name may repeat). */
 	rte_tel_data_start_dict(pollers);
 	rte_spinlock_lock(&r->all_lock);
 	TAILQ_FOREACH(p, &r->all, all) {
-		rte_tel_data_add_dict_u64(pollers, p->name, p->runs);
+		char key[NB_POLLER_NAME_LEN];
+		unsigned int i;
+
+		/* telemetry keys: letters, digits and '_' only */
+		for (i = 0; p->name[i] != '\0' && i < sizeof(key) - 1; i++) {
+			key[i] = isalnum((unsigned char)p->name[i]) ?
+				 p->name[i] : '_';
+		}
+		key[i] = '\0';
+		rte_tel_data_add_dict_u64(pollers, key, p->runs);
 	}
 	rte_spinlock_unlock(&r->all_lock);
 	rte_tel_data_add_dict_container(d, "poller_runs", pollers, 0);

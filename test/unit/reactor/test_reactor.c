@@ -24,10 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
@@ -1166,6 +1169,73 @@ test_dump_stats(void)
 	fini_audit();
 }
 
+/*
+ * Telemetry, through DPDK's own socket from inside the process: what
+ * dpdk-telemetry.py would read.
+ */
+static int
+tel_query(const char *cmd, char *out, size_t len)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	ssize_t n;
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dpdk_telemetry.v2",
+		 rte_eal_get_runtime_dir());
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    read(fd, out, len - 1) <= 0 ||		/* the greeting */
+	    write(fd, cmd, strlen(cmd)) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	n = read(fd, out, len - 1);
+	close(fd);
+	if (n <= 0) {
+		return -EIO;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static void
+test_telemetry(void)
+{
+	char out[4096], cmd[64], want[64];
+	uint64_t n = 0;
+	struct nb_poller *p;
+	int i;
+
+	NB_TEST_ASSERT_INT_EQ(init_both(0, 0, NB_REACTOR_IDLE_SPIN), 0);
+	p = nb_poller_register(g_main, count_poller, &n, 0, "tel-poller");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (i = 0; i < 5; i++) {
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+	NB_TEST_ASSERT_INT_EQ(tel_query("/nbkit/reactor/list", out,
+					 sizeof(out)), 0);
+	snprintf(want, sizeof(want), "[%u,%u]", RTE_MIN(g_main, g_worker),
+		 RTE_MAX(g_main, g_worker));
+	NB_TEST_ASSERT_MSG(strstr(out, want) != NULL, "list: %s", out);
+	snprintf(cmd, sizeof(cmd), "/nbkit/reactor/info,%u", g_main);
+	NB_TEST_ASSERT_INT_EQ(tel_query(cmd, out, sizeof(out)), 0);
+	/* '-' is not allowed in a telemetry key: it shows as '_' */
+	NB_TEST_ASSERT_MSG(strstr(out, "\"loops\":5") != NULL &&
+			   strstr(out, "\"tel_poller\":5") != NULL,
+			   "info: %s", out);
+	/* a lcore without a reactor, garbage: an error reply, no crash */
+	NB_TEST_ASSERT_INT_EQ(tel_query("/nbkit/reactor/info,99", out,
+					 sizeof(out)), 0);
+	NB_TEST_ASSERT_MSG(strstr(out, "null") != NULL, "info,99: %s", out);
+	NB_TEST_ASSERT_INT_EQ(tel_query("/nbkit/reactor/info,x1", out,
+					 sizeof(out)), 0);
+	NB_TEST_ASSERT_MSG(strstr(out, "null") != NULL, "info,x1: %s", out);
+	fini_audit();
+}
+
 static const CU_TestInfo tests[] = {
 	{ "bad_input", test_bad_input },
 	{ "pollers_virtual_clock", test_pollers_virtual_clock },
@@ -1179,6 +1249,7 @@ static const CU_TestInfo tests[] = {
 	{ "two_lcores_exchange", test_two_lcores_exchange },
 	{ "backoff_wake", test_backoff_wake },
 	{ "dump_stats", test_dump_stats },
+	{ "telemetry", test_telemetry },
 	CU_TEST_INFO_NULL,
 };
 
