@@ -35,10 +35,10 @@
 
 NB_LOG_REGISTER(reactor);
 
-struct reactor *g_reactor[RTE_MAX_LCORE];
-unsigned int g_lcores[RTE_MAX_LCORE];
-unsigned int g_nb_lcores;
-atomic_bool g_initialized;
+struct reactor *nb_reactor_tab[RTE_MAX_LCORE];
+unsigned int nb_reactor_lcores[RTE_MAX_LCORE];
+unsigned int nb_reactor_count;
+atomic_bool nb_reactor_inited;
 
 static atomic_bool g_stop;		/* nb_reactors_stop() was called */
 static atomic_bool g_started;		/* nb_reactors_start() was called */
@@ -125,7 +125,7 @@ period_to_tsc(uint64_t period_us, uint64_t *tsc)
 static inline struct reactor *
 reactor_get(unsigned int lcore)
 {
-	return likely(lcore < RTE_MAX_LCORE) ? g_reactor[lcore] : NULL;
+	return likely(lcore < RTE_MAX_LCORE) ? nb_reactor_tab[lcore] : NULL;
 }
 
 /*
@@ -175,7 +175,7 @@ refused(struct reactor *r, uint64_t n)
 static int
 send_bad(unsigned int lcore, bool fn_null, const char *what)
 {
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "%s: reactors are not initialised", what);
 		return -ENODEV;
 	}
@@ -555,7 +555,7 @@ nb_poller_register(unsigned int lcore, nb_poller_fn fn, void *arg,
 	uint64_t ptsc;
 	int rc;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "poller_register: reactors are not initialised");
 		rte_errno = ENODEV;
 		return NULL;
@@ -705,11 +705,11 @@ call_all_forward(struct reactor *r, struct call_all_ctx *ctx)
 	nb_msg_fn fn;
 	int rc;
 
-	if (ctx->next < g_nb_lcores) {
-		target = g_reactor[g_lcores[ctx->next]];
+	if (ctx->next < nb_reactor_count) {
+		target = nb_reactor_tab[nb_reactor_lcores[ctx->next]];
 		fn = msg_call_all_step;
 	} else if (ctx->done_fn != NULL) {
-		target = g_reactor[ctx->origin];
+		target = nb_reactor_tab[ctx->origin];
 		fn = msg_call_all_done;
 	} else {
 		free(ctx);
@@ -730,7 +730,7 @@ msg_call_all_step(void *arg)
 
 	ctx->fn(ctx->arg);
 	ctx->next++;
-	call_all_forward(g_reactor[rte_lcore_id()], ctx);
+	call_all_forward(nb_reactor_tab[rte_lcore_id()], ctx);
 }
 
 static void
@@ -763,7 +763,7 @@ nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
 	struct call_all_ctx *ctx;
 	int rc;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "call_all: reactors are not initialised");
 		return -ENODEV;
 	}
@@ -788,7 +788,7 @@ nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
 	ctx->done_arg = done_arg;
 	ctx->origin = lcore;
 	ctx->next = 0;
-	rc = send_internal(g_reactor[g_lcores[0]], msg_call_all_step, ctx);
+	rc = send_internal(nb_reactor_tab[nb_reactor_lcores[0]], msg_call_all_step, ctx);
 	if (rc != 0) {
 		free(ctx);
 	}
@@ -858,7 +858,7 @@ nb_reactor_channel_create(unsigned int lcore, unsigned int ring_size)
 	struct reactor *r;
 	int rc;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "channel_create: reactors are not initialised");
 		rte_errno = ENODEV;
 		return NULL;
@@ -1080,7 +1080,7 @@ nb_reactor_poll_once(uint64_t now_tsc)
 {
 	struct reactor *r;
 
-	if (unlikely(!atomic_load_explicit(&g_initialized,
+	if (unlikely(!atomic_load_explicit(&nb_reactor_inited,
 					   memory_order_relaxed))) {
 		return -ENODEV;
 	}
@@ -1218,10 +1218,10 @@ lcores_choose(const struct nb_reactor_opts *o)
 {
 	unsigned int i, j, l;
 
-	g_nb_lcores = 0;
+	nb_reactor_count = 0;
 	if (o->lcores == NULL || o->nb_lcores == 0) {
 		RTE_LCORE_FOREACH(l) {
-			g_lcores[g_nb_lcores++] = l;
+			nb_reactor_lcores[nb_reactor_count++] = l;
 		}
 		return 0;
 	}
@@ -1237,15 +1237,15 @@ lcores_choose(const struct nb_reactor_opts *o)
 			return -EINVAL;
 		}
 		/* insertion sort, ascending, no duplicates */
-		for (j = g_nb_lcores; j > 0 && g_lcores[j - 1] > l; j--) {
-			g_lcores[j] = g_lcores[j - 1];
+		for (j = nb_reactor_count; j > 0 && nb_reactor_lcores[j - 1] > l; j--) {
+			nb_reactor_lcores[j] = nb_reactor_lcores[j - 1];
 		}
-		if (j > 0 && g_lcores[j - 1] == l) {
+		if (j > 0 && nb_reactor_lcores[j - 1] == l) {
 			REACTOR_LOG(ERR, "init: lcore %u given twice", l);
 			return -EINVAL;
 		}
-		g_lcores[j] = l;
-		g_nb_lcores++;
+		nb_reactor_lcores[j] = l;
+		nb_reactor_count++;
 	}
 	return 0;
 }
@@ -1284,8 +1284,8 @@ reactors_free_all(void)
 	unsigned int i;
 
 	/* Rings first: releasing a registration frees its poller. */
-	for (i = 0; i < g_nb_lcores; i++) {
-		struct reactor *r = g_reactor[g_lcores[i]];
+	for (i = 0; i < nb_reactor_count; i++) {
+		struct reactor *r = nb_reactor_tab[nb_reactor_lcores[i]];
 
 		if (r != NULL && r->ring != NULL) {
 			ring_release(r->ring);
@@ -1294,9 +1294,9 @@ reactors_free_all(void)
 	while ((ch = TAILQ_FIRST(&g_channels)) != NULL) {
 		channel_free(ch);
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		reactor_destroy(g_reactor[g_lcores[i]]);
-		g_reactor[g_lcores[i]] = NULL;
+	for (i = 0; i < nb_reactor_count; i++) {
+		reactor_destroy(nb_reactor_tab[nb_reactor_lcores[i]]);
+		nb_reactor_tab[nb_reactor_lcores[i]] = NULL;
 	}
 }
 
@@ -1325,7 +1325,7 @@ reactor_create(unsigned int lcore)
 	atomic_init(&r->chans_pending, false);
 	atomic_init(&r->sleeping, 0);
 	atomic_init(&r->running, false);
-	g_reactor[lcore] = r;	/* reactor_destroy() from here on */
+	nb_reactor_tab[lcore] = r;	/* reactor_destroy() from here on */
 	snprintf(name, sizeof(name), "nbr_msgs%u", lcore);
 	r->ring = rte_ring_create(name, g_opts.ring_size,
 				  (int)rte_lcore_to_socket_id(lcore),
@@ -1350,7 +1350,7 @@ nb_reactors_init(const struct nb_reactor_opts *opts)
 	unsigned int i;
 	int rc;
 
-	if (atomic_load(&g_initialized)) {
+	if (atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "init: already initialised");
 		return -EALREADY;
 	}
@@ -1387,7 +1387,7 @@ nb_reactors_init(const struct nb_reactor_opts *opts)
 		return rc;
 	}
 	o.lcores = NULL;
-	o.nb_lcores = g_nb_lcores;
+	o.nb_lcores = nb_reactor_count;
 	g_opts = o;
 	g_backoff = o.idle == NB_REACTOR_IDLE_BACKOFF;
 
@@ -1403,10 +1403,10 @@ nb_reactors_init(const struct nb_reactor_opts *opts)
 			    o.msg_pool_size, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		if (reactor_create(g_lcores[i]) == NULL) {
+	for (i = 0; i < nb_reactor_count; i++) {
+		if (reactor_create(nb_reactor_lcores[i]) == NULL) {
 			REACTOR_LOG(ERR, "init: cannot create the reactor of "
-				    "lcore %u", g_lcores[i]);
+				    "lcore %u", nb_reactor_lcores[i]);
 			reactors_free_all();
 			rte_mempool_free(g_msg_pool);
 			g_msg_pool = NULL;
@@ -1416,11 +1416,11 @@ nb_reactors_init(const struct nb_reactor_opts *opts)
 	atomic_store(&g_stop, false);
 	atomic_store(&g_started, false);
 	if (!registered) {
-		reactor_telemetry_register();
-		reactor_usage_cb_register();
+		nb_reactor_telemetry_setup();
+		nb_reactor_usage_cb_setup();
 		registered = true;
 	}
-	atomic_store(&g_initialized, true);
+	atomic_store(&nb_reactor_inited, true);
 	return 0;
 }
 
@@ -1430,7 +1430,7 @@ nb_reactors_start(void)
 	unsigned int main_lcore = rte_get_main_lcore(), i, l;
 	bool expected = false;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "start: reactors are not initialised");
 		return -ENODEV;
 	}
@@ -1438,8 +1438,8 @@ nb_reactors_start(void)
 		REACTOR_LOG(ERR, "start: call it on the main lcore");
 		return -EPERM;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		l = g_lcores[i];
+	for (i = 0; i < nb_reactor_count; i++) {
+		l = nb_reactor_lcores[i];
 		if (l != main_lcore && rte_eal_get_lcore_state(l) != WAIT) {
 			REACTOR_LOG(ERR, "start: lcore %u is busy", l);
 			return -EBUSY;
@@ -1449,28 +1449,28 @@ nb_reactors_start(void)
 		REACTOR_LOG(ERR, "start: already started");
 		return -EALREADY;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		l = g_lcores[i];
+	for (i = 0; i < nb_reactor_count; i++) {
+		l = nb_reactor_lcores[i];
 		if (l == main_lcore) {
 			continue;
 		}
-		if (rte_eal_remote_launch(reactor_thread, g_reactor[l], l) != 0) {
+		if (rte_eal_remote_launch(reactor_thread, nb_reactor_tab[l], l) != 0) {
 			REACTOR_LOG(ERR, "start: cannot launch lcore %u", l);
 			nb_reactors_stop();
 			break;
 		}
 	}
-	if (g_reactor[main_lcore] != NULL && !atomic_load(&g_stop)) {
-		reactor_thread(g_reactor[main_lcore]);
+	if (nb_reactor_tab[main_lcore] != NULL && !atomic_load(&g_stop)) {
+		reactor_thread(nb_reactor_tab[main_lcore]);
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		if (g_lcores[i] != main_lcore) {
-			rte_eal_wait_lcore(g_lcores[i]);
+	for (i = 0; i < nb_reactor_count; i++) {
+		if (nb_reactor_lcores[i] != main_lcore) {
+			rte_eal_wait_lcore(nb_reactor_lcores[i]);
 		}
 	}
 	/* Messages that arrived after their reactor drained: release. */
-	for (i = 0; i < g_nb_lcores; i++) {
-		ring_release(g_reactor[g_lcores[i]]->ring);
+	for (i = 0; i < nb_reactor_count; i++) {
+		ring_release(nb_reactor_tab[nb_reactor_lcores[i]]->ring);
 	}
 	return 0;
 }
@@ -1482,11 +1482,11 @@ nb_reactors_stop(void)
 	unsigned int i;
 
 	atomic_store(&g_stop, true);
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		return;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		struct reactor *r = g_reactor[g_lcores[i]];
+	for (i = 0; i < nb_reactor_count; i++) {
+		struct reactor *r = nb_reactor_tab[nb_reactor_lcores[i]];
 
 		if (r != NULL && r->efd >= 0 &&
 		    write(r->efd, &one, sizeof(one)) < 0) {
@@ -1504,7 +1504,7 @@ nb_reactors_stopping(void)
 unsigned int
 nb_reactor_msgs_outstanding(void)
 {
-	if (!atomic_load(&g_initialized) || g_msg_pool == NULL) {
+	if (!atomic_load(&nb_reactor_inited) || g_msg_pool == NULL) {
 		return 0;
 	}
 	return g_msg_pool->size - rte_mempool_avail_count(g_msg_pool);
@@ -1515,15 +1515,15 @@ nb_reactors_fini(void)
 {
 	unsigned int i, missing;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "fini: not initialised");
 		return;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		if (atomic_load(&g_reactor[g_lcores[i]]->running)) {
+	for (i = 0; i < nb_reactor_count; i++) {
+		if (atomic_load(&nb_reactor_tab[nb_reactor_lcores[i]]->running)) {
 			REACTOR_LOG(ERR, "fini: lcore %u still runs; stop and "
 				    "wait for nb_reactors_start() first",
-				    g_lcores[i]);
+				    nb_reactor_lcores[i]);
 			return;
 		}
 	}
@@ -1534,8 +1534,8 @@ nb_reactors_fini(void)
 		REACTOR_LOG(WARNING, "fini: %u message objects missing from "
 			    "the pool", missing);
 	}
-	atomic_store(&g_initialized, false);
+	atomic_store(&nb_reactor_inited, false);
 	rte_mempool_free(g_msg_pool);
 	g_msg_pool = NULL;
-	g_nb_lcores = 0;
+	nb_reactor_count = 0;
 }

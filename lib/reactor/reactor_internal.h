@@ -78,7 +78,7 @@ struct call_all_ctx {
 	nb_msg_fn done_fn;
 	void *done_arg;
 	unsigned int origin;		/* lcore of the caller */
-	unsigned int next;		/* index in g_lcores of the next step */
+	unsigned int next;		/* index in nb_reactor_lcores of the next step */
 };
 
 TAILQ_HEAD(call_all_head, call_all_ctx);
@@ -124,13 +124,16 @@ struct reactor {
 	unsigned int nb_pollers;
 };
 
-/* Globals shared by reactor.c and reactor_stats.c. */
-extern struct reactor *g_reactor[RTE_MAX_LCORE];
-extern unsigned int g_lcores[RTE_MAX_LCORE];
-extern unsigned int g_nb_lcores;
-extern atomic_bool g_initialized;
+/*
+ * Shared by reactor.c and reactor_stats.c; nb_-prefixed so that they
+ * cannot clash with other libraries in the static libnbkit.a (not API).
+ */
+extern struct reactor *nb_reactor_tab[RTE_MAX_LCORE];
+extern unsigned int nb_reactor_lcores[RTE_MAX_LCORE];
+extern unsigned int nb_reactor_count;
+extern atomic_bool nb_reactor_inited;
 
-void reactor_telemetry_register(void);
-void reactor_usage_cb_register(void);
+void nb_reactor_telemetry_setup(void);
+void nb_reactor_usage_cb_setup(void);
 
 #endif /* REACTOR_INTERNAL_H */

@@ -18,10 +18,10 @@
 static struct reactor *
 stats_reactor(unsigned int lcore)
 {
-	if (!atomic_load(&g_initialized) || lcore >= RTE_MAX_LCORE) {
+	if (!atomic_load(&nb_reactor_inited) || lcore >= RTE_MAX_LCORE) {
 		return NULL;
 	}
-	return g_reactor[lcore];
+	return nb_reactor_tab[lcore];
 }
 
 int
@@ -29,7 +29,7 @@ nb_reactor_stats_get(unsigned int lcore, struct nb_reactor_stats *s)
 {
 	struct reactor *r;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		return -ENODEV;
 	}
 	r = stats_reactor(lcore);
@@ -75,7 +75,7 @@ nb_reactor_lcore_usage(unsigned int lcore, uint64_t *busy, uint64_t *total)
 {
 	struct reactor *r;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		return -ENODEV;
 	}
 	r = stats_reactor(lcore);
@@ -95,13 +95,13 @@ nb_reactor_dump(FILE *f)
 	if (f == NULL) {
 		f = stdout;
 	}
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		fprintf(f, "reactors: not initialised\n");
 		return;
 	}
-	fprintf(f, "reactors: %u\n", g_nb_lcores);
-	for (i = 0; i < g_nb_lcores; i++) {
-		struct reactor *r = g_reactor[g_lcores[i]];
+	fprintf(f, "reactors: %u\n", nb_reactor_count);
+	for (i = 0; i < nb_reactor_count; i++) {
+		struct reactor *r = nb_reactor_tab[nb_reactor_lcores[i]];
 		struct nb_reactor_stats s;
 		struct nb_poller *p;
 		uint64_t tot;
@@ -141,11 +141,11 @@ tel_list(const char *cmd __rte_unused, const char *params __rte_unused,
 	unsigned int i;
 
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		return 0;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		rte_tel_data_add_array_int(d, (int)g_lcores[i]);
+	for (i = 0; i < nb_reactor_count; i++) {
+		rte_tel_data_add_array_int(d, (int)nb_reactor_lcores[i]);
 	}
 	return 0;
 }
@@ -207,7 +207,7 @@ tel_info(const char *cmd __rte_unused, const char *params,
 }
 
 void
-reactor_telemetry_register(void)
+nb_reactor_telemetry_setup(void)
 {
 	rte_telemetry_register_cmd("/nbkit/reactor/list", tel_list,
 				   "Lcores running an nbkit reactor. No parameters");
@@ -235,13 +235,13 @@ usage_cb(unsigned int lcore, struct rte_lcore_usage *u)
 }
 
 void
-reactor_usage_cb_register(void)
+nb_reactor_usage_cb_setup(void)
 {
 	rte_lcore_register_usage_cb(usage_cb);
 }
 #else
 void
-reactor_usage_cb_register(void)
+nb_reactor_usage_cb_setup(void)
 {
 }
 #endif
