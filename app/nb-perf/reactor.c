@@ -9,6 +9,8 @@
  *   lcore and dequeue + call on the worker, of message objects of the same
  *   layout (function, argument) written by the sender and called by the
  *   receiver. Both include the receiver finishing the last message.
+ * - msg pthread->lcore: from a plain pthread, nb_reactor_send() (the pool's
+ *   shared ring, no cache) and a channel, against the raw ring.
  * - msg self: the same on one lcore (send 32, run them); with the empty
  *   poller case also `nb-perf reactor-self`, one lcore, for callgrind.
  * - empty active poller: nb_reactor_poll_once() with one active poller
@@ -18,6 +20,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -219,6 +222,96 @@ raw_bulk(void *arg, uint64_t iters)
 		}
 	}
 	return wait_count(s, target) ? iters : 0;
+}
+
+/*
+ * From a plain pthread (no lcore id, so no mempool cache): the shared
+ * path, a channel, and the raw ring, each run by a fresh thread.
+ */
+enum pth_kind { PTH_SEND, PTH_CHANNEL, PTH_RAW };
+
+struct pth_job {
+	struct rx_state *s;
+	enum pth_kind kind;
+	uint64_t iters;
+	bool ok;
+};
+
+static void *
+pth_sender(void *arg)
+{
+	struct pth_job *j = arg;
+	struct rx_state *s = j->s;
+	struct nb_reactor_channel *ch = NULL;
+	uint64_t i;
+	int rc;
+
+	if (j->kind == PTH_CHANNEL) {
+		ch = nb_reactor_channel_create(s->worker, 0);
+		if (ch == NULL) {
+			return NULL;
+		}
+	}
+	for (i = 0; i < j->iters; i++) {
+		if (j->kind == PTH_RAW) {
+			struct raw_msg *m = s->objs[i % NB_OBJS];
+
+			m->fn = msg_count;
+			m->arg = &s->count;
+			while (rte_ring_mp_enqueue(s->raw_ring, m) != 0) {
+				rte_pause();
+			}
+			continue;
+		}
+		do {
+			rc = ch != NULL ?
+			     nb_reactor_channel_send(ch, msg_count, &s->count) :
+			     nb_reactor_send(s->worker, msg_count, &s->count);
+			if (rc == -EAGAIN) {
+				rte_pause();
+			}
+		} while (rc == -EAGAIN);
+		if (rc != 0) {
+			break;
+		}
+	}
+	nb_reactor_channel_destroy(ch);
+	j->ok = i == j->iters;
+	return NULL;
+}
+
+static uint64_t
+pth_run(struct rx_state *s, enum pth_kind kind, uint64_t iters)
+{
+	struct pth_job j = { .s = s, .kind = kind, .iters = iters };
+	uint64_t target;
+	pthread_t th;
+
+	worker_mode(s, kind == PTH_RAW ? MODE_RAW : MODE_NB);
+	target = __atomic_load_n(&s->count, __ATOMIC_ACQUIRE) + iters;
+	if (pthread_create(&th, NULL, pth_sender, &j) != 0) {
+		return 0;
+	}
+	pthread_join(th, NULL);
+	return j.ok && wait_count(s, target) ? iters : 0;
+}
+
+static uint64_t
+pth_send(void *arg, uint64_t iters)
+{
+	return pth_run(arg, PTH_SEND, iters);
+}
+
+static uint64_t
+pth_channel(void *arg, uint64_t iters)
+{
+	return pth_run(arg, PTH_CHANNEL, iters);
+}
+
+static uint64_t
+pth_raw(void *arg, uint64_t iters)
+{
+	return pth_run(arg, PTH_RAW, iters);
 }
 
 /* One lcore: send 32 to itself, run them. */
@@ -430,6 +523,16 @@ msg_cases(struct perf_ctx *ctx, unsigned int worker)
 		     raw_single, &g_rx, perf_iters(ctx, 2000000));
 	perf_compare(ctx, "reactor", "msg lcore->lcore bulk32", nb_bulk,
 		     raw_bulk, &g_rx, perf_iters(ctx, 4000000));
+	{
+		const struct perf_side sides[] = {
+			{ "raw ring", pth_raw, &g_rx },
+			{ "nb_reactor_send", pth_send, &g_rx },
+			{ "channel", pth_channel, &g_rx },
+		};
+
+		perf_compare_multi(ctx, "reactor", "msg pthread->lcore", sides,
+				   3, 0, perf_iters(ctx, 1000000));
+	}
 	atomic_store(&g_rx.mode, MODE_QUIT);	/* it leaves without an ack */
 	rte_eal_wait_lcore(worker);
 	nb_reactors_stop();
