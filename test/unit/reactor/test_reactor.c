@@ -537,6 +537,7 @@ static void
 test_remote_control(void)
 {
 	struct remote_ctl c = { 0 };
+	struct nb_poller *copy;
 	struct nb_reactor_stats rs;
 	uint64_t runs = 0;
 	int i;
@@ -564,8 +565,14 @@ test_remote_control(void)
 		delay_us_poll(1);
 	}
 	NB_TEST_ASSERT_INT_EQ(runs, 7);
+	copy = c.p;
 	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 3), 0);	/* unregister */
 	CU_ASSERT_PTR_NULL(c.p);
+	/* a second unregister through another copy, before the owner ran the
+	 * first: refused, nothing freed twice */
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&copy), -EALREADY);
+	CU_ASSERT_PTR_NOT_NULL(copy);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_pause(copy), -EINVAL);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
 	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);	/* until the owner runs */
 	delay_us_poll(1);
