@@ -36,7 +36,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <errno.h>
+
+#include <rte_branch_prediction.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "nb_common.h"
 
@@ -276,6 +281,34 @@ int nb_poller_pause(struct nb_poller *p);
 int nb_poller_resume(struct nb_poller *p);
 
 /**
+ * @internal What nb_reactor_send() reads of a reactor; not API, may change.
+ */
+struct nb_reactor_hot {
+	struct rte_ring *ring;		/**< MP/SC message ring */
+	int efd;			/**< eventfd that wakes it */
+	int sleeping;			/**< 1 while it sleeps (__atomic) */
+	uint64_t msgs_refused;		/**< sends refused (__atomic) */
+};
+
+/** @internal Per lcore: its reactor's hot part, or NULL. */
+extern struct nb_reactor_hot *nb_reactor_hot_tab[RTE_MAX_LCORE];
+/** @internal The message pool. */
+extern struct rte_mempool *nb_reactor_msg_pool;
+/** @internal nb_reactors_stop() was called (__atomic). */
+extern bool nb_reactor_stop_flag;
+/** @internal The back-off idle policy is on: senders may have to wake. */
+extern bool nb_reactor_backoff;
+
+/**
+ * @internal Slow path of nb_reactor_send(): logs bad input, counts a
+ * refusal; returns the error to give.
+ */
+int nb_reactor_send_fail_(unsigned int lcore, bool fn_null, int why);
+
+/** @internal Write the eventfd of a sleeping reactor (back-off policy). */
+void nb_reactor_wake_(struct nb_reactor_hot *h);
+
+/**
  * Send a message: @p fn(@p arg) runs on @p lcore's reactor. Callable from
  * any lcore or thread (pthreads take the slower, cache-less pool path).
  * Messages from one sender run in the order sent.
@@ -294,7 +327,34 @@ int nb_poller_resume(struct nb_poller *p);
  *   - -ESHUTDOWN: the reactors are stopping;
  *   - -ENODEV: not initialised.
  */
-int nb_reactor_send(unsigned int lcore, nb_msg_fn fn, void *arg);
+static inline int
+nb_reactor_send(unsigned int lcore, nb_msg_fn fn, void *arg)
+{
+	struct nb_reactor_hot *h;
+	struct nb_msg *m;
+
+	h = likely(lcore < RTE_MAX_LCORE) ? nb_reactor_hot_tab[lcore] : NULL;
+	if (unlikely(h == NULL || fn == NULL)) {
+		return nb_reactor_send_fail_(lcore, fn == NULL, -EINVAL);
+	}
+	if (unlikely(__atomic_load_n(&nb_reactor_stop_flag,
+				     __ATOMIC_RELAXED))) {
+		return -ESHUTDOWN;
+	}
+	if (unlikely(rte_mempool_get(nb_reactor_msg_pool, (void **)&m) != 0)) {
+		return nb_reactor_send_fail_(lcore, false, -EAGAIN);
+	}
+	m->fn = fn;
+	m->arg = arg;
+	if (unlikely(rte_ring_mp_enqueue(h->ring, m) != 0)) {
+		rte_mempool_put(nb_reactor_msg_pool, m);
+		return nb_reactor_send_fail_(lcore, false, -EAGAIN);
+	}
+	if (unlikely(nb_reactor_backoff)) {
+		nb_reactor_wake_(h);
+	}
+	return 0;
+}
 
 /**
  * Send @p n messages to one reactor, all or none, in array order.

@@ -84,13 +84,10 @@ struct call_all_ctx {
 TAILQ_HEAD(call_all_head, call_all_ctx);
 
 struct reactor {
-	/* Read by senders. */
-	struct rte_ring *ring;		/* MP/SC */
-	int efd;			/* eventfd, written to wake it */
-	atomic_int sleeping;		/* 1 while it sleeps (back-off) */
+	/* Read by senders (nb_reactor_send() is inline in nb_reactor.h). */
+	struct nb_reactor_hot hot;
 	unsigned int lcore;
 	atomic_bool running;		/* inside nb_reactors_start() */
-	uint64_t msgs_refused;		/* atomically incremented by senders */
 	atomic_bool chans_pending;	/* channels wait in pending[] */
 	rte_spinlock_t chan_lock;	/* pending[], nb_pending, nb_chans */
 	struct nb_reactor_channel *pending[NB_REACTOR_MAX_CHANNELS];

@@ -45,9 +45,9 @@ nb_reactor_stats_get(unsigned int lcore, struct nb_reactor_stats *s)
 	s->busy_tsc = r->busy_tsc;
 	s->idle_tsc = r->idle_tsc;
 	s->msgs_run = r->msgs_run;
-	s->msgs_refused = __atomic_load_n(&r->msgs_refused, __ATOMIC_RELAXED);
+	s->msgs_refused = __atomic_load_n(&r->hot.msgs_refused, __ATOMIC_RELAXED);
 	s->sleeps = r->sleeps;
-	s->sleeping = atomic_load(&r->sleeping) != 0;
+	s->sleeping = __atomic_load_n(&r->hot.sleeping, __ATOMIC_RELAXED) != 0;
 	return 0;
 }
 
