@@ -39,6 +39,7 @@
 #include <errno.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -327,7 +328,7 @@ void nb_reactor_wake_(struct nb_reactor_hot *h);
  *   - -ESHUTDOWN: the reactors are stopping;
  *   - -ENODEV: not initialised.
  */
-static inline int
+static __rte_always_inline int
 nb_reactor_send(unsigned int lcore, nb_msg_fn fn, void *arg)
 {
 	struct nb_reactor_hot *h;
