@@ -247,7 +247,7 @@ pth_sender(void *arg)
 	int rc;
 
 	if (j->kind == PTH_CHANNEL) {
-		ch = nb_reactor_channel_create(s->worker, 0);
+		ch = nb_reactor_channel_create(s->worker);
 		if (ch == NULL) {
 			return NULL;
 		}

@@ -401,17 +401,20 @@ int nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
  * thread may send on a channel. Messages sent on a channel run in order;
  * there is no order between a channel and nb_reactor_send().
  *
+ * The channel's ring has opts.ring_size entries, like a reactor's; the
+ * reactor takes the channel on at its next loop.
+ *
  * @param lcore
  *   Target reactor.
- * @param ring_size
- *   Ring entries; 0: the reactors' ring size.
  * @return
- *   The channel, or NULL with rte_errno ENODEV, EINVAL (bad lcore or size),
- *   ESHUTDOWN, EAGAIN (the message that attaches it could not be queued),
- *   ENOMEM, ENOSPC (the reactor has NB_REACTOR_MAX_CHANNELS channels).
+ *   The channel, or NULL with rte_errno set (and one log line):
+ *   - ENODEV: reactors are not initialised;
+ *   - EINVAL: @p lcore has no reactor;
+ *   - ESHUTDOWN: the reactors are stopping;
+ *   - ENOMEM: no memory for the ring or the cache;
+ *   - ENOSPC: the reactor has NB_REACTOR_MAX_CHANNELS channels.
  */
-struct nb_reactor_channel *nb_reactor_channel_create(unsigned int lcore,
-						     unsigned int ring_size);
+struct nb_reactor_channel *nb_reactor_channel_create(unsigned int lcore);
 
 /** Most channels attached to one reactor. */
 #define NB_REACTOR_MAX_CHANNELS 64

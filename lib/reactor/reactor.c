@@ -846,8 +846,9 @@ chans_adopt(struct reactor *r)
 }
 
 struct nb_reactor_channel *
-nb_reactor_channel_create(unsigned int lcore, unsigned int ring_size)
+nb_reactor_channel_create(unsigned int lcore)
 {
+	unsigned int ring_size = g_opts.ring_size;
 	char name[RTE_RING_NAMESIZE];
 	struct nb_reactor_channel *ch;
 	struct reactor *r;
@@ -864,21 +865,14 @@ nb_reactor_channel_create(unsigned int lcore, unsigned int ring_size)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (ring_size == 0) {
-		ring_size = g_opts.ring_size;
-	}
-	if (ring_size < 2 || ring_size > (1u << 24)) {
-		REACTOR_LOG(ERR, "channel_create: ring size %u out of 2..2^24",
-			    ring_size);
-		rte_errno = EINVAL;
-		return NULL;
-	}
 	if (__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
+		REACTOR_LOG(ERR, "channel_create: reactors are stopping");
 		rte_errno = ESHUTDOWN;
 		return NULL;
 	}
 	ch = calloc(1, sizeof(*ch));
 	if (ch == NULL) {
+		REACTOR_LOG(ERR, "channel_create: no memory");
 		rte_errno = ENOMEM;
 		return NULL;
 	}

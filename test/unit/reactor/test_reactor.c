@@ -246,7 +246,7 @@ test_bad_input(void)
 		NB_TEST_ASSERT_INT_EQ(nb_reactor_send_bulk(g_main, m, 2),
 				      -EINVAL);
 	}
-	CU_ASSERT_PTR_NULL(nb_reactor_channel_create(bad, 0));
+	CU_ASSERT_PTR_NULL(nb_reactor_channel_create(bad));
 	NB_TEST_ASSERT_INT_EQ(nb_poller_pause(NULL), -EINVAL);
 	NB_TEST_ASSERT_INT_EQ(nb_poller_resume(NULL), -EINVAL);
 	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(NULL), -EINVAL);
@@ -663,7 +663,7 @@ order_chan_thread(void *arg)
 {
 	struct order_sender *s = arg;
 
-	s->ch = nb_reactor_channel_create(g_main, 512);
+	s->ch = nb_reactor_channel_create(g_main);
 	atomic_store(&g_chan_ready, true);
 	if (s->ch == NULL) {
 		atomic_fetch_add(&s->errors, 1000000);
