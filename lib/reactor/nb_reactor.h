@@ -210,9 +210,11 @@ int nb_reactor_poll_once(uint64_t now_tsc);
 
 /**
  * Register a poller on @p lcore's reactor. Callable before start or while
- * running, from any lcore or thread; from another thread than the owner of
- * a running reactor, the registration is carried by a message (the poller
- * starts when the reactor runs it).
+ * running, from any lcore or thread. On the reactor's own lcore the poller
+ * is added at once; from anywhere else the registration is carried by a
+ * message that the reactor runs in its next loop (also when that is its
+ * first loop, after nb_reactors_start()). The poller's stats exist from
+ * the return on.
  *
  * @param lcore
  *   The reactor's lcore.
