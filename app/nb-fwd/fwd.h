@@ -80,6 +80,7 @@ struct fwd_cfg {
 	bool latency;
 	uint32_t max_pkt_len;
 	uint16_t pipeline_ring;
+	bool idle_spin;			/* --idle spin */
 };
 
 /** Per-stream counters: written by the stream's lcore only. */

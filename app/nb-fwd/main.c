@@ -448,6 +448,18 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct nb_reactor_opts ro;
 
+	/* --help and --version anywhere: no EAL */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fwd_usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			char *v[] = { argv[0], argv[i], NULL };
+
+			return fwd_parse_args(c, 2, v) > 0 ? 0 : 2;
+		}
+	}
 	/* EAL options before "--", nb-fwd's after (all of them with no "--") */
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 	}
@@ -525,6 +537,7 @@ main(int argc, char **argv)
 	}
 
 	nb_reactor_opts_init(&ro, sizeof(ro));
+	ro.idle = c->idle_spin ? NB_REACTOR_IDLE_SPIN : NB_REACTOR_IDLE_BACKOFF;
 	ret = nb_reactors_init(&ro);
 	if (ret != 0) {
 		fprintf(stderr, "nb-fwd: reactors: %s\n", strerror(-ret));

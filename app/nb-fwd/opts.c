@@ -21,7 +21,7 @@ enum {
 	O_MODE = 256, O_CORES, O_RXQ, O_TXQ, O_RXD, O_TXD, O_BURST, O_TXPKTS,
 	O_STATS, O_PEER, O_MBUFS, O_MBCACHE, O_TOPO, O_FLOWS, O_DURATION,
 	O_JSON, O_POOL_OPS, O_POOL_MODE, O_IP, O_PORT, O_FLUSH, O_HELP,
-	O_VERSION, O_LATENCY, O_MAXLEN, O_MBUF_SIZE, O_PIPE_RING,
+	O_VERSION, O_LATENCY, O_MAXLEN, O_MBUF_SIZE, O_PIPE_RING, O_IDLE,
 };
 
 static const struct option longopts[] = {
@@ -50,6 +50,7 @@ static const struct option longopts[] = {
 	{ "latency", no_argument, NULL, O_LATENCY },
 	{ "max-pkt-len", required_argument, NULL, O_MAXLEN },
 	{ "pipeline-ring", required_argument, NULL, O_PIPE_RING },
+	{ "idle", required_argument, NULL, O_IDLE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -136,6 +137,9 @@ fwd_usage(FILE *f)
 		"                         measure them (histogram, gaps) [off]\n"
 		"  --max-pkt-len N        longer frames count as oversize [%u]\n"
 		"  --pipeline-ring N      pipeline: RX -> worker ring size [4096]\n"
+		"  --idle P               reactor idle policy: backoff (an idle reactor\n"
+		"                         sleeps until its next timer or message; a busy\n"
+		"                         one never does) or spin [backoff]\n"
 		"  --help                 this text\n"
 		"  --version              versions of nb-fwd and DPDK\n",
 		FWD_MAX_BURST, RTE_MBUF_DEFAULT_BUF_SIZE, RTE_ETHER_MAX_LEN);
@@ -401,6 +405,15 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 				return bad("pipeline-ring", a, "power of 2, 64..1048576");
 			}
 			c->pipeline_ring = v > UINT16_MAX ? UINT16_MAX : v;
+			break;
+		case O_IDLE:
+			if (strcmp(a, "spin") == 0) {
+				c->idle_spin = true;
+			} else if (strcmp(a, "backoff") == 0) {
+				c->idle_spin = false;
+			} else {
+				return bad("idle", a, "spin or backoff");
+			}
 			break;
 		case O_HELP:
 			fwd_usage(stdout);

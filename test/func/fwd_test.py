@@ -427,6 +427,74 @@ def case_sigint():
     check(p.returncode == 0 and "buffers lost: 0" in out, "SIGTERM: exit %d" % p.returncode)
 
 
+def sh(*a, check_rc=True):
+    p = subprocess.run(list(a), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if check_rc and p.returncode != 0:
+        raise Fail("%s: %s" % (" ".join(a), p.stderr.strip()))
+    return p.stdout
+
+
+def case_icmpecho():
+    """The kernel pings nb-fwd through a net_tap moved into a namespace
+    this test creates (198.18.0.0/15 only); nb-fwd answers ARP and echo."""
+    pid = os.getpid()
+    iface = "nbfe%d" % (pid % 100000)
+    ns = "nbfwd%d" % pid
+    net = "198.19.%d" % (pid % 250 + 1)
+    jf = os.path.join(TMP, "icmp.json")
+    cmd = [NB_FWD] + EAL + ["--vdev", "net_tap0,iface=" + iface, "--",
+                            "--forward-mode", "icmpecho", "--ip", net + ".2",
+                            "--json", jf]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        check(line.startswith("nb-fwd: icmpecho"), "nb-fwd did not start: %r %s" % (line, p.stderr.read() if p.poll() is not None else ""))
+        sh("ip", "netns", "add", ns)
+        sh("ip", "link", "set", iface, "netns", ns)
+        sh("ip", "-n", ns, "addr", "add", net + ".1/24", "dev", iface)
+        sh("ip", "-n", ns, "link", "set", iface, "up")
+        out = sh("ip", "netns", "exec", ns, "ping", "-c", "5", "-i", "0.2", "-W", "2",
+                 net + ".2", check_rc=False)
+        check(" 5 received" in out, "kernel got no replies: %s" % out)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        check(p.returncode == 0 and "buffers lost: 0" in out, "exit %d\n%s" % (p.returncode, err[-2000:]))
+        s = [json.loads(l) for l in open(jf)][-1]
+        check(s["streams"]["icmp_replies"] == 5, "icmp replies %d" % s["streams"]["icmp_replies"])
+        check(s["streams"]["arp_replies"] >= 1, "no ARP reply")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def case_telemetry():
+    """The pool, port and reactor endpoints answer while nb-fwd runs."""
+    tel = "/usr/bin/dpdk-telemetry.py"
+    check(os.path.exists(tel), "no " + tel)
+    prefix = "nbfwdtel%d" % os.getpid()
+    eal = ["-l", "0-1", "--in-memory", "--file-prefix", prefix] + NULL2
+    cmd = [NB_FWD] + eal + ["--", "--stats-period", "1"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        check(line.startswith("nb-fwd: io"), "nb-fwd did not start: %r" % line)
+        time.sleep(1)
+        q = "\n".join(["/nbkit/pool/list", "/nbkit/port/list", "/nbkit/reactor/list",
+                        "/ethdev/list"]) + "\n"
+        t = subprocess.run([tel, "-f", prefix], input=q, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        out = t.stdout
+        for ep in ["/nbkit/pool/list", "/nbkit/port/list", "/nbkit/reactor/list"]:
+            check(('"%s"' % ep) in out, "no answer from %s: %s %s" % (ep, out[-1500:], t.stderr[-500:]))
+        check("nbfwd" in out, "pool nbfwd not listed: " + out[-1500:])
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0 and "buffers lost: 0" in out, "exit %d" % p.returncode)
+
+
 CASES = {
     "cli": case_cli,
     "null-modes": case_null_modes,
@@ -439,6 +507,8 @@ CASES = {
     "fanout": case_fanout,
     "pipeline": case_pipeline,
     "sigint": case_sigint,
+    "icmpecho": case_icmpecho,
+    "telemetry": case_telemetry,
 }
 
 if __name__ == "__main__":
