@@ -39,16 +39,13 @@ on_signal(int sig)
 	nb_reactors_stop();
 }
 
+/* Timed poller whose period is --duration: its first run is the end. */
 static int
 duration_poller(void *arg)
 {
-	uint64_t end = (uint64_t)(uintptr_t)arg;
-
-	if (rte_rdtsc() >= end) {
-		nb_reactors_stop();
-		return NB_POLLER_BUSY;
-	}
-	return NB_POLLER_IDLE;
+	(void)arg;
+	nb_reactors_stop();
+	return NB_POLLER_BUSY;
 }
 
 /* Pool size when --total-num-mbufs is not given: the port sizing rule
@@ -592,11 +589,10 @@ main(int argc, char **argv)
 	g_fwd.start_tsc = rte_rdtsc();
 	g_fwd.last_tsc = g_fwd.start_tsc;
 	if (c->duration > 0) {
-		uint64_t end = g_fwd.start_tsc +
-			       (uint64_t)(c->duration * (double)rte_get_tsc_hz());
+		uint64_t us = (uint64_t)(c->duration * 1e6);
 
 		if (nb_poller_register(rte_get_main_lcore(), duration_poller,
-				       (void *)(uintptr_t)end, 1000,
+				       NULL, us > 0 ? us : 1,
 				       "fwd-duration") == NULL) {
 			fprintf(stderr, "nb-fwd: duration poller: %s\n",
 				rte_strerror(rte_errno));
