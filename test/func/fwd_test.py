@@ -209,6 +209,10 @@ def case_cli():
         check(p.returncode == 2, "%s: exit %d, want 2" % (args, p.returncode))
         lines = p.stderr.strip().splitlines()
         check(len(lines) == 1 and name in lines[0], "%s: stderr %r" % (args, p.stderr))
+    # DPDK linked once, statically (EAL twice panics; shared costs a call
+    # per rte_lcore_id())
+    p = subprocess.run(["ldd", NB_FWD], stdout=subprocess.PIPE, text=True)
+    check("librte_eal" not in p.stdout, "nb-fwd loads DPDK's shared libraries")
     # no port at all: exit 2, one line
     p = subprocess.run([NB_FWD] + EAL + ["--", "--duration", "1"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -372,6 +376,10 @@ def case_malformed():
         check(len(outs[0]) == len(allf) - nbad, "%s: sent %d, want %d" % (mode, len(outs[0]), len(allf) - nbad))
         if mode == "io":
             check(outs[0] == allf, "io changed a malformed frame")
+    # clone-fanout passes every frame on unchanged to the other port
+    s, outs = pcap_run("clone-fanout", allf, nports=2)
+    check(s["bad"] == {r: 0 for r in REASONS}, "clone-fanout counted: %s" % s["bad"])
+    check(outs[1] == allf and outs[0] == [], "clone-fanout output differs")
     # rxonly --latency parses every frame
     s, _ = pcap_run("rxonly", allf, extra=["--latency"])
     check(s["bad"] == expect_bad("l4"), "rxonly --latency: %s" % s["bad"])
