@@ -143,6 +143,7 @@ struct fwd_stream {
 	struct nb_poller *poller2;	/* pipeline worker / txonly latency RX */
 	uint16_t core_idx;		/* index among the forwarding lcores */
 	bool rx_counted;		/* c.rx counts port receives (not ring dequeues) */
+	bool no_tx;			/* never transmits (rxonly, latency receiver) */
 	uint64_t pkts;			/* packets this poller handled (cycles/packet) */
 	struct fwd_counters c;
 	uint64_t burst_hist[FWD_MAX_BURST + 1];

@@ -263,6 +263,7 @@ setup_streams(void)
 			if (fs == NULL) {
 				return -ENOMEM;
 			}
+			fs->no_tx = strcmp(e->name, "rxonly") == 0;
 			if (e->init != NULL && e->init(fs) != 0) {
 				return -EINVAL;
 			}
@@ -310,6 +311,7 @@ setup_streams(void)
 				if (r == NULL) {
 					return -ENOMEM;
 				}
+				r->no_tx = true;
 				r->lat = rte_zmalloc("nb-fwd lat", sizeof(*r->lat), 64);
 				if (r->lat == NULL) {
 					return -ENOMEM;
@@ -353,13 +355,13 @@ setup_streams(void)
 	for (i = 0; i < g_fwd.nb_streams; i++) {
 		struct fwd_stream *a = g_fwd.streams[i];
 
-		if (e->fanout || e->generator) {
-			break;
+		if (e->fanout) {
+			break;	/* TX queue = forwarding lcore index */
 		}
-		for (k = i + 1; k < g_fwd.nb_streams; k++) {
+		for (k = i + 1; k < g_fwd.nb_streams && !a->no_tx; k++) {
 			struct fwd_stream *b = g_fwd.streams[k];
 
-			if (a->tx_pi == b->tx_pi && a->txq == b->txq &&
+			if (!b->no_tx && a->tx_pi == b->tx_pi && a->txq == b->txq &&
 			    a->lcore != b->lcore && a->ring == NULL && b->ring == NULL) {
 				fprintf(stderr, "nb-fwd: bad value for --txq: '%u' "
 					"(TX queue %u of port %u would be used by "
