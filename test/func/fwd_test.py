@@ -317,6 +317,10 @@ def case_pcap_content():
     # io: byte for byte
     s, outs = pcap_run("io", frames)
     check(outs[0] == frames, "io changed frames")
+    # --flush-rx drains what is queued before forwarding (the whole file
+    # here); without it nothing is swallowed (checked just above)
+    s, outs = pcap_run("io", frames, extra=["--flush-rx"])
+    check(outs[0] == [] and s["ports"][0]["rx_packets"] == 0, "--flush-rx forwarded frames")
     # macswap
     s, outs = pcap_run("macswap", frames)
     check(outs[0] == [f[6:12] + f[0:6] + f[12:] for f in frames], "macswap output")
