@@ -27,6 +27,8 @@ static const struct perf_bench benches[] = {
 	{ "pool", "rte_mempool get/put on nbkit's percore pools vs ring_mp_mc "
 	  "and stack", perf_pool },
 	{ "port", "nb_port_rx/tx_burst vs rte_eth_rx/tx_burst on net_null; recycle gain", perf_port },
+	{ "reactor", "nb_reactor_send lcore->lcore vs raw rte_ring MP/SC; "
+	  "empty poller cost; idle CPU spin vs back-off", perf_reactor },
 };
 
 static void

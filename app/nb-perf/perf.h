@@ -84,5 +84,6 @@ int perf_buf(struct perf_ctx *ctx);
 int perf_dma(struct perf_ctx *ctx);
 int perf_pool(struct perf_ctx *ctx);
 int perf_port(struct perf_ctx *ctx);
+int perf_reactor(struct perf_ctx *ctx);
 
 #endif /* NB_PERF_H */
