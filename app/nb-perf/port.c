@@ -18,6 +18,10 @@
  *   packets (axdriver's recycle_rx_buffer + alloc_tx_buffer):
  *   nb_port_rx_recycle + nb_port_tx_alloc vs rte_pktmbuf_free_bulk +
  *   rte_pktmbuf_alloc_bulk.
+ * Loop driver (ratio ring/loop): a burst of 32 through a loop pair
+ * (nb_port_tx_burst on one end, nb_port_rx_burst on the other) vs the same
+ * burst through a bare single-producer single-consumer rte_ring: what the
+ * loop driver's statistics, link check and function-pointer call cost.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +30,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <nb_pool.h>
 #include <nb_port.h>
@@ -38,6 +43,9 @@
 
 struct port_case {
 	struct nb_port *p;
+	struct nb_port *la, *lb;	/* loop pair */
+	struct rte_ring *ring;		/* the bare ring it is compared with */
+	struct rte_mbuf *pkts[PORT_BURST];
 	struct nb_pool *pool;
 	struct rte_mempool *mp;
 	uint16_t pid;
@@ -287,6 +295,82 @@ note_fail(const struct perf_ctx *ctx, const char *what)
 	perf_note(ctx, "nb-perf: port: %s: %s", what, rte_strerror(rte_errno));
 }
 
+/* ---- loop ---------------------------------------------------------------- */
+
+static uint64_t
+loop_burst(void *arg, uint64_t iters)
+{
+	struct port_case *c = arg;
+	struct rte_mbuf *m[PORT_BURST];
+	uint64_t done = 0;
+
+	while (done < iters) {
+		if (unlikely(nb_port_tx_burst(c->la, 0, c->pkts, PORT_BURST) !=
+			     PORT_BURST ||
+			     nb_port_rx_burst(c->lb, 0, m, PORT_BURST) != PORT_BURST)) {
+			return 0;
+		}
+		done += PORT_BURST;
+	}
+	return done;
+}
+
+static uint64_t
+ring_burst(void *arg, uint64_t iters)
+{
+	struct port_case *c = arg;
+	struct rte_mbuf *m[PORT_BURST];
+	uint64_t done = 0;
+
+	while (done < iters) {
+		if (unlikely(rte_ring_sp_enqueue_burst(c->ring, (void **)c->pkts,
+						       PORT_BURST, NULL) != PORT_BURST ||
+			     rte_ring_sc_dequeue_burst(c->ring, (void **)m,
+						       PORT_BURST, NULL) != PORT_BURST)) {
+			return 0;
+		}
+		done += PORT_BURST;
+	}
+	return done;
+}
+
+static int
+loop_bench(struct perf_ctx *ctx, struct port_case *c)
+{
+	struct nb_port_conf conf;
+	char spec[64];
+	int ret = -1;
+
+	nb_port_conf_init(&conf, sizeof(conf));
+	conf.pool = c->pool;
+	snprintf(spec, sizeof(spec), "loop:perf%d/0", (int)getpid());
+	c->la = nb_port_open(spec, &conf);
+	snprintf(spec, sizeof(spec), "loop:perf%d/1", (int)getpid());
+	c->lb = nb_port_open(spec, &conf);
+	snprintf(spec, sizeof(spec), "perf_loop%d", (int)getpid());
+	c->ring = rte_ring_create(spec, 1024, SOCKET_ID_ANY,
+				  RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (c->la == NULL || c->lb == NULL || c->ring == NULL ||
+	    nb_pool_alloc_bulk(c->pool, c->pkts, PORT_BURST) != 0) {
+		note_fail(ctx, "loop pair");
+		goto out;
+	}
+	nb_port_start(c->la);
+	nb_port_start(c->lb);
+	perf_note(ctx, "port: loop driver (nbkit column) vs a bare SP/SC rte_ring "
+		  "(DPDK column), ns per packet");
+	perf_compare(ctx, "port", "loop tx+rx burst 32", loop_burst, ring_burst,
+		     c, perf_iters(ctx, 50000000));
+	rte_pktmbuf_free_bulk(c->pkts, PORT_BURST);
+	ret = 0;
+out:
+	nb_port_close(c->la);
+	nb_port_close(c->lb);
+	rte_ring_free(c->ring);
+	return ret;
+}
+
+
 int
 perf_port(struct perf_ctx *ctx)
 {
@@ -336,6 +420,9 @@ perf_port(struct perf_ctx *ctx)
 	perf_compare(ctx, "port", "recycle: rx+drop+tx_alloc+tx", recycle_respond,
 		     free_respond, &c, perf_iters(ctx, 20000000));
 	nb_port_stop(c.p);
+	if (loop_bench(ctx, &c) != 0) {
+		ret = -1;
+	}
 out:
 	nb_port_close(c.p);
 	if (nb_pool_audit(c.pool, NULL) != 0) {

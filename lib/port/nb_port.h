@@ -10,7 +10,9 @@
  *   "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap" (hot-plugged with
  *   rte_dev_probe() and removed again by nb_port_close());
  * - the name of a port EAL already probed ("--vdev net_null0" on the command
- *   line; left in place by nb_port_close());
+ *   line): nb_port_close() closes the ethdev port (its queues and the
+ *   buffers they hold are released) but does not remove the device, which
+ *   cannot be opened again in the same process;
  * - a PCI address ("0000:03:00.0"): the only case in which PCI is touched;
  * - "loop:NAME/0" and "loop:NAME/1": the two ends of an in-process pair of
  *   ports joined by lockless rings (drivers/net/loop).
@@ -99,8 +101,9 @@ struct nb_port_conf {
 	uint16_t nb_tx_queues;	/**< TX queues, default 1 (0 allowed: RX only) */
 	uint16_t nb_rx_desc;	/**< descriptors per RX queue; 0: the device's preference or 1024 */
 	uint16_t nb_tx_desc;	/**< descriptors per TX queue; 0: the device's preference or 1024 */
-	struct nb_pool *pool;	/**< feeds every RX queue (unless rx_pools[] is set);
-				     nb_port_tx_alloc() takes from it */
+	struct nb_pool *pool;	/**< feeds every RX queue (unless rx_pools[] or
+				     rx_poolset is set); nb_port_tx_alloc() takes
+				     from it */
 	struct nb_pool **rx_pools; /**< NULL, or nb_rx_queues pools: queue i takes from rx_pools[i] */
 	struct nb_poolset *rx_poolset; /**< NULL, or a pool set that feeds every RX
 					    queue (all its classes, smallest first:
@@ -206,8 +209,8 @@ void nb_port_conf_init(struct nb_port_conf *conf, size_t opts_size);
 struct nb_port *nb_port_open(const char *spec, const struct nb_port_conf *conf);
 
 /**
- * Stop (when started) and close a port, and release everything its open
- * created: the vdev it hot-plugged, its queues, the buffers held in its
+ * Stop (when started) and close a port, once no thread polls its queues
+ * any more, and release everything its open created: the vdev it hot-plugged, its queues, the buffers held in its
  * rings and recycle stashes (they go back to their pools).
  *
  * @param p
@@ -229,7 +232,9 @@ int nb_port_close(struct nb_port *p);
 int nb_port_start(struct nb_port *p);
 
 /**
- * Stop a port. Buffers in the recycle stashes go back to their pools.
+ * Stop a port; call it once no thread polls its queues any more. Packets
+ * waiting in the RX queues (up to 8192 per queue: net_null never runs dry)
+ * and the buffers in the recycle stashes go back to their pools.
  *
  * @param p
  *   The port.
@@ -381,6 +386,7 @@ struct nb_port__fast {
 	struct nb_pool *pool;	/* the port pool, or NULL */
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
+	uint16_t headroom;	/* the port pool's headroom (nb_port_tx_alloc()) */
 };
 
 /** @internal */
@@ -540,8 +546,8 @@ nb_port_rx_recycle(struct nb_port *p, uint16_t queue, struct rte_mbuf **m,
 /**
  * Hand out up to @p n transmit buffers (axdriver's alloc_tx_buffer): from
  * the recycle stash of queue pair @p queue first (reset like a fresh
- * allocation: data_len 0, DPDK's default headroom), then from the port's
- * pool. The caller owns them: transmit or free them.
+ * allocation from the port's pool: data_len 0, the pool's headroom), then
+ * from the port's pool. The caller owns them: transmit or free them.
  *
  * @param p
  *   The port.
@@ -568,6 +574,7 @@ nb_port_tx_alloc(struct nb_port *p, uint16_t queue, struct rte_mbuf **m,
 		struct rte_mbuf *b = q->stash[--q->stash_n];
 
 		rte_pktmbuf_reset(b);
+		b->data_off = RTE_MIN(f->headroom, b->buf_len);
 		m[k++] = b;
 	}
 	if (k < n && f->pool != NULL &&

@@ -214,9 +214,9 @@ conf_check(struct nb_port *p, struct nb_port_conf *c,
 		return -EINVAL;
 	}
 	if (c->rx_poolset != NULL) {
-		if (c->rx_pools != NULL || c->pool != NULL) {
-			PORT_LOG(ERR, "port %s: rx_poolset with pool or rx_pools: "
-				 "give one of them", n);
+		if (c->rx_pools != NULL) {
+			PORT_LOG(ERR, "port %s: rx_poolset and rx_pools: give one "
+				 "of them", n);
 			return -EINVAL;
 		}
 		if (info->max_rx_mempools < nb_poolset_count(c->rx_poolset)) {
@@ -426,6 +426,9 @@ nb_port_open(const char *spec, const struct nb_port_conf *conf)
 	p->fast.nb_txq = p->conf.nb_tx_queues;
 	p->fast.pool = p->conf.pool;
 	p->fast.mp = p->conf.pool != NULL ? nb_pool_mempool(p->conf.pool) : NULL;
+	p->fast.headroom = p->fast.mp != NULL ?
+		(uint16_t)(rte_pktmbuf_data_room_size(p->fast.mp) -
+			   nb_pool_data_size(p->conf.pool)) : RTE_PKTMBUF_HEADROOM;
 	p->fast.q = rte_zmalloc("nb_port_q", sizeof(*p->fast.q) * p->nb_q,
 				RTE_CACHE_LINE_SIZE);
 	if (p->fast.q == NULL) {
@@ -472,13 +475,14 @@ nb_port_close(struct nb_port *p)
 	if (p->started) {
 		ret = nb_port_stop(p);
 	}
-	stash_flush(p);
-	p->ops->close(p);
+	/* Out of the table first: telemetry must not see a half-closed port. */
 	pthread_mutex_lock(&g_lock);
 	if (p->index >= 0) {
 		g_ports[p->index] = NULL;
 	}
 	pthread_mutex_unlock(&g_lock);
+	stash_flush(p);
+	p->ops->close(p);
 	port_free(p);
 	return ret;
 }
@@ -650,7 +654,12 @@ nb_port_xstat_get(struct nb_port *p, const char *name, uint64_t *value)
 	if (xs == NULL) {
 		return -ENOMEM;
 	}
-	n = RTE_MIN(nb_port_xstats(p, xs, n), n);
+	i = nb_port_xstats(p, xs, n);
+	if (i < 0) {
+		free(xs);
+		return i;
+	}
+	n = RTE_MIN(i, n);
 	for (i = 0; i < n; i++) {
 		if (strcmp(xs[i].name, name) == 0) {
 			*value = xs[i].value;

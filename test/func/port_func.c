@@ -115,12 +115,13 @@ env_down(void)
 }
 
 static struct nb_port *
-open_port(const char *spec)
+open_port_promisc(const char *spec, bool promisc)
 {
 	struct nb_port_conf c;
 	struct nb_port *p;
 
 	nb_port_conf_init(&c, sizeof(c));
+	c.promiscuous = promisc;
 	c.pool = g_pool;
 	c.nb_rx_desc = 512;
 	c.nb_tx_desc = 512;
@@ -129,6 +130,12 @@ open_port(const char *spec)
 		FAIL("nb_port_open(%s): %s", spec, rte_strerror(rte_errno));
 	}
 	return p;
+}
+
+static struct nb_port *
+open_port(const char *spec)
+{
+	return open_port_promisc(spec, false);
 }
 
 static double
@@ -280,7 +287,7 @@ run_pcap(const char *dir)
 /* ---- tap ------------------------------------------------------------------ */
 
 #define TAP_KERNEL_IP "198.18.0.1"
-#define TAP_PORT_IP RTE_IPV4(198, 18, 0, 2)
+#define TAP_PORT_IP RTE_IPV4(198u, 18u, 0u, 2u)
 
 struct responder {
 	struct nb_port *p;
@@ -415,6 +422,8 @@ respond_while(struct responder *r, pid_t pid, double secs)
 	return -1;
 }
 
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static int
 sh(const char *fmt, ...)
 {
@@ -429,24 +438,36 @@ sh(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-/* The kernel's RX and TX packet counters of @ifname. */
+/* The kernel's RX and TX packet counters of @ifname, from `ip -s -j link`. */
 static int
 kernel_counts(const char *ifname, uint64_t *rx, uint64_t *tx)
 {
-	char cmd[256];
+	char cmd[256], out[4096];
+	const char *r, *t;
 	FILE *f;
-	int ok;
+	size_t n;
 
-	snprintf(cmd, sizeof(cmd),
-		 "cat /sys/class/net/%s/statistics/rx_packets "
-		 "/sys/class/net/%s/statistics/tx_packets", ifname, ifname);
+	snprintf(cmd, sizeof(cmd), "ip -s -j link show dev %s", ifname);
 	f = popen(cmd, "r");
 	if (f == NULL) {
 		return -1;
 	}
-	ok = fscanf(f, "%" SCNu64 " %" SCNu64, rx, tx) == 2;
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
 	pclose(f);
-	return ok ? 0 : -1;
+	r = strstr(out, "\"rx\":{");
+	t = strstr(out, "\"tx\":{");
+	if (r == NULL || t == NULL) {
+		return -1;
+	}
+	r = strstr(r, "\"packets\":");
+	t = strstr(t, "\"packets\":");
+	if (r == NULL || t == NULL) {
+		return -1;
+	}
+	*rx = strtoull(r + strlen("\"packets\":"), NULL, 10);
+	*tx = strtoull(t + strlen("\"packets\":"), NULL, 10);
+	return 0;
 }
 
 static int
@@ -467,10 +488,13 @@ run_tap(const char *ifname)
 	}
 	memset(&r, 0, sizeof(r));
 	snprintf(spec, sizeof(spec), "net_tap%d,iface=%s", getpid() % 1000, ifname);
-	r.p = open_port(spec);
+	r.p = open_port_promisc(spec, true);
 	if (r.p == NULL) {
 		return env_down();
 	}
+	/* Promiscuous mode reached the device: IFF_PROMISC on the interface. */
+	CHECK(sh("test $(( $(cat /sys/class/net/%s/flags) & 0x100 )) -ne 0",
+		 ifname) == 0, "%s is not promiscuous", ifname);
 	CHECK(nb_port_mac(r.p, &r.mac) == 0, "mac");
 	CHECK(nb_port_start(r.p) == 0, "start");
 	CHECK(sh("ip addr add " TAP_KERNEL_IP "/24 dev %s && ip link set %s up",
@@ -566,7 +590,7 @@ run_memif(const char *sock, unsigned int n, bool server)
 	struct nb_port_stats st;
 	struct nb_link link;
 	struct nb_port *p;
-	unsigned int done = 0, bad = 0, i;
+	unsigned int done = 0, bad = 0, i, round;
 	double end;
 	int ret;
 
@@ -579,50 +603,68 @@ run_memif(const char *sock, unsigned int n, bool server)
 	if (p == NULL) {
 		return env_down();
 	}
-	CHECK(nb_port_start(p) == 0, "start");
-	ret = nb_port_link(p, &link, 20000);
-	CHECK(ret == 0 && link.up, "%s: memif link not up: %d",
-	      server ? "server" : "client", ret);
+	ret = nb_port_start(p);
+	CHECK(ret == 0, "start: %d", ret);
+	if (ret == 0) {
+		ret = nb_port_link(p, &link, 20000);
+		CHECK(ret == 0 && link.up, "%s: memif link not up: %d",
+		      server ? "server" : "client", ret);
+	}
+	if (ret != 0) {
+		nb_port_close(p);
+		return env_down();
+	}
 	if (server) {
-		for (end = now_s() + 20; done < n && now_s() < end;) {
-			uint16_t k = nb_port_rx_burst(p, 0, m, BURST);
+		/* Two clients, one after the other: traffic resumes with the second. */
+		for (round = 0; round < 2; round++) {
+			if (round > 0) {
+				ret = nb_port_link(p, &link, 20000);
+				CHECK(ret == 0 && link.up, "link not back up for the "
+				      "second client: %d", ret);
+			}
+			nb_port_stats_reset(p);
+			done = 0;
+			bad = 0;
+			for (end = now_s() + 20; done < n && now_s() < end;) {
+				uint16_t k = nb_port_rx_burst(p, 0, m, BURST);
 
-			for (i = 0; i < k; i++) {
-				const uint32_t *d = rte_pktmbuf_mtod(m[i], const uint32_t *);
+				for (i = 0; i < k; i++) {
+					const uint32_t *d = rte_pktmbuf_mtod(m[i], const uint32_t *);
 
-				if (m[i]->pkt_len != MEMIF_LEN || d[0] != done + i ||
-				    d[1] != ~(done + i)) {
-					bad++;
+					if (m[i]->pkt_len != MEMIF_LEN || d[0] != done + i ||
+					    d[1] != ~(done + i)) {
+						bad++;
+					}
+				}
+				rte_pktmbuf_free_bulk(m, k);
+				done += k;
+			}
+			CHECK(done == n, "server received %u of %u", done, n);
+			CHECK(bad == 0, "%u packets with wrong contents", bad);
+			CHECK(nb_port_stats(p, &st) == 0 && st.ipackets == n,
+			      "ipackets %" PRIu64 ", expected %u", st.ipackets, n);
+			/* The client exits after sending: its peer goes away. */
+			ret = nb_port_link(p, &link, 0);
+			for (end = now_s() + 20; ret == 0 && link.up && now_s() < end;) {
+				usleep(10000);
+				ret = nb_port_link(p, &link, 0);
+			}
+			CHECK(ret == 0 && !link.up, "link still up after the client left");
+			for (i = 0; i < 10; i++) {
+				struct rte_mbuf *x = nb_pool_alloc(g_pool);
+
+				if (x != NULL) {
+					rte_pktmbuf_append(x, 60);
+					CHECK(nb_port_tx_burst_all(p, 0, &x, 1) == 0,
+					      "a send to a peer that left was taken");
 				}
 			}
-			rte_pktmbuf_free_bulk(m, k);
-			done += k;
+			CHECK(nb_port_stats(p, &st) == 0 && st.tx_dropped == 10,
+			      "tx_dropped %" PRIu64 ", expected 10", st.tx_dropped);
+			printf("memif server, client %u: %u packets received; peer "
+			       "left: link down, %" PRIu64 " sends refused and "
+			       "counted\n", round + 1, done, st.tx_dropped);
 		}
-		CHECK(done == n, "server received %u of %u", done, n);
-		CHECK(bad == 0, "%u packets with wrong contents", bad);
-		CHECK(nb_port_stats(p, &st) == 0 && st.ipackets == n,
-		      "ipackets %" PRIu64 ", expected %u", st.ipackets, n);
-		/* The client exits after sending: its peer goes away. */
-		ret = nb_port_link(p, &link, 0);
-		for (end = now_s() + 20; ret == 0 && link.up && now_s() < end;) {
-			usleep(10000);
-			ret = nb_port_link(p, &link, 0);
-		}
-		CHECK(ret == 0 && !link.up, "link still up after the client left");
-		for (i = 0; i < 10; i++) {
-			struct rte_mbuf *x = nb_pool_alloc(g_pool);
-
-			if (x != NULL) {
-				rte_pktmbuf_append(x, 60);
-				CHECK(nb_port_tx_burst_all(p, 0, &x, 1) == 0,
-				      "a send to a peer that left was taken");
-			}
-		}
-		CHECK(nb_port_stats(p, &st) == 0 && st.tx_dropped == 10,
-		      "tx_dropped %" PRIu64 ", expected 10", st.tx_dropped);
-		printf("memif server: %u packets received; peer left: link down, "
-		       "%" PRIu64 " sends refused and counted\n", done,
-		       st.tx_dropped);
 	} else {
 		for (end = now_s() + 20; done < n && now_s() < end;) {
 			uint16_t k = (uint16_t)RTE_MIN((unsigned int)BURST, n - done), s;

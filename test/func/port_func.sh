@@ -11,6 +11,9 @@ set -u
 bin=$1
 mode=$2
 id=$$
+# A signal (meson's timeout) ends the script through exit, so the EXIT trap
+# of each mode still removes what it created.
+trap 'exit 1' INT TERM HUP
 
 case $mode in
 pcap)
@@ -33,13 +36,23 @@ memif)
 	trap '[ -n "$spid" ] && kill $spid 2>/dev/null; rm -f "$sock"' EXIT
 	"$bin" memif-server "$sock" 10000 &
 	spid=$!
+	# The server's socket exists once its port is open.
+	i=0
+	while [ ! -S "$sock" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	# Two clients one after the other: the server sees the first leave
+	# and traffic resume with the second.
 	"$bin" memif-client "$sock" 10000
 	crc=$?
+	"$bin" memif-client "$sock" 10000
+	crc2=$?
 	wait $spid
 	src=$?
 	spid=
-	echo "memif: client exit $crc, server exit $src"
-	[ $crc -eq 0 ] && [ $src -eq 0 ]
+	echo "memif: client exits $crc $crc2, server exit $src"
+	[ $crc -eq 0 ] && [ $crc2 -eq 0 ] && [ $src -eq 0 ]
 	;;
 adopt)
 	"$bin" adopt

@@ -21,6 +21,8 @@
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -251,6 +253,7 @@ test_bad_confs(void)
 	struct nb_pool *rxp[2] = { pool, NULL };
 	static const struct nb_pool_class classes[2] = { { 1024, 255 }, { 2176, 255 } };
 	struct nb_poolset *set = nb_poolset_create("pt_set", classes, 2, NULL);
+	struct nb_port *p;
 	struct nb_port_conf c;
 	uint16_t pid;
 
@@ -291,6 +294,18 @@ test_bad_confs(void)
 	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
 	nb_poolset_destroy(set, false);
 	CU_ASSERT_NOT_EQUAL(rte_eth_dev_get_port_by_name("net_null10", &pid), 0);
+	/* A device that has fewer queues than asked: refused, named. */
+	conf_with(&c, pool);
+	c.nb_rx_queues = 40;	/* net_ring has 16 */
+	log_capture();
+	p = nb_port_open("net_ring10", &c);
+	CU_ASSERT_PTR_NULL(p);
+	nb_port_close(p);
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	NB_TEST_ASSERT_MSG(strstr(log_release(), "40 RX / 1 TX queues asked, "
+				  "the device has at most 16") != NULL,
+			   "no queue count in the log");
+	CU_ASSERT_NOT_EQUAL(rte_eth_dev_get_port_by_name("net_ring10", &pid), 0);
 	pool_done(pool);
 }
 
@@ -592,6 +607,175 @@ test_recycle(void)
 	pool_done(pool2);
 }
 
+static void
+test_rss_and_rx_pools(void)
+{
+	struct nb_pool *pa = pool_new("pt_rxa", 2047);
+	struct nb_pool *pb = pool_new("pt_rxb", 2047);
+	struct nb_pool *rxp[2] = { pa, pb };
+	struct rte_mbuf *m[BURST];
+	struct nb_port_conf c;
+	struct nb_port_info info;
+	struct nb_port *p;
+	uint16_t n, i;
+
+	conf_with(&c, NULL);
+	c.nb_rx_queues = 2;
+	c.nb_tx_queues = 2;
+	c.rx_pools = rxp;
+	c.rss = true;
+	p = nb_port_open("net_null14", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	NB_TEST_ASSERT_INT_EQ(nb_port_info(p, &info), 0);
+	NB_TEST_ASSERT_INT_EQ(info.nb_rx_queues, 2);
+	NB_TEST_ASSERT_INT_EQ(info.nb_tx_queues, 2);
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(p), 0);
+	/* Queue i takes its buffers from rx_pools[i]. */
+	n = nb_port_rx_burst(p, 0, m, BURST);
+	NB_TEST_ASSERT_INT_EQ(n, BURST);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_PTR_EQUAL(m[i]->pool, nb_pool_mempool(pa));
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst_all(p, 1, m, n), n);
+	n = nb_port_rx_burst(p, 1, m, BURST);
+	NB_TEST_ASSERT_INT_EQ(n, BURST);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_PTR_EQUAL(m[i]->pool, nb_pool_mempool(pb));
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_burst_all(p, 0, m, n), n);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	/* The MTU asked for is the device's. */
+	c.mtu = 1400;
+	p = nb_port_open("net_null14", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	NB_TEST_ASSERT_INT_EQ(nb_port_info(p, &info), 0);
+	NB_TEST_ASSERT_INT_EQ(info.mtu, 1400);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	c.mtu = 0;
+	/* Hash fields the device does not report are refused. */
+	if (info.rss_hf_capa != UINT64_MAX) {
+		uint64_t bad = ~info.rss_hf_capa & -~info.rss_hf_capa;
+
+		c.rss_hf = bad;
+		CU_ASSERT_PTR_NULL(nb_port_open("net_null14", &c));
+		NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	}
+	pool_done(pa);
+	pool_done(pb);
+}
+
+/* Two lcores: the worker sends numbered packets into one end of a loop. */
+#define PIPE_N 200000u
+
+static struct nb_port *g_pipe_tx;
+static struct nb_pool *g_pipe_pool;
+
+static int
+pipe_sender(void *arg)
+{
+	struct rte_mbuf *m[BURST];
+	uint32_t seq = 0;
+
+	RTE_SET_USED(arg);
+	while (seq < PIPE_N) {
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)BURST, PIPE_N - seq), i, s;
+
+		if (nb_pool_alloc_bulk(g_pipe_pool, m, k) != 0) {
+			continue;	/* the receiver frees: buffers come back */
+		}
+		for (i = 0; i < k; i++) {
+			uint32_t *d = (uint32_t *)rte_pktmbuf_append(m[i], 64);
+
+			d[0] = seq + i;
+		}
+		s = 0;
+		while (s < k) {
+			s += nb_port_tx_burst(g_pipe_tx, 0, m + s, k - s);
+		}
+		seq += k;
+	}
+	return 0;
+}
+
+static void
+test_loop_two_lcores(void)
+{
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+	struct rte_mbuf *m[BURST];
+	struct nb_port_conf c;
+	struct nb_port_stats st;
+	struct nb_port *rx;
+	uint32_t expect = 0, bad = 0;
+	uint64_t spins = 0;
+	uint16_t n, i;
+
+	if (worker >= RTE_MAX_LCORE) {
+		NB_TEST_ASSERT_MSG(false, "this test needs two lcores");
+		return;
+	}
+	g_pipe_pool = pool_new("pt_pipe", 4095);
+	conf_with(&c, g_pipe_pool);
+	g_pipe_tx = nb_port_open("loop:pipe/0", &c);
+	rx = nb_port_open("loop:pipe/1", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g_pipe_tx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rx);
+	nb_port_start(g_pipe_tx);
+	nb_port_start(rx);
+	NB_TEST_ASSERT_INT_EQ(rte_eal_remote_launch(pipe_sender, NULL, worker), 0);
+	while (expect < PIPE_N && spins < 2000000000ull) {
+		n = nb_port_rx_burst(rx, 0, m, BURST);
+		for (i = 0; i < n; i++) {
+			if (*rte_pktmbuf_mtod(m[i], uint32_t *) != expect + i) {
+				bad++;
+			}
+		}
+		expect += n;
+		rte_pktmbuf_free_bulk(m, n);
+		spins++;
+	}
+	NB_TEST_ASSERT_INT_EQ(rte_eal_wait_lcore(worker), 0);
+	NB_TEST_ASSERT_INT_EQ(expect, PIPE_N);
+	NB_TEST_ASSERT_INT_EQ(bad, 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(rx, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.ipackets, PIPE_N);
+	NB_TEST_ASSERT_INT_EQ(st.ibytes, (uint64_t)PIPE_N * 64);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(g_pipe_tx, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.opackets, PIPE_N);
+	nb_port_close(g_pipe_tx);
+	nb_port_close(rx);
+	pool_done(g_pipe_pool);
+}
+
+/* Stashed buffers come back with the pool's own headroom. */
+static void
+test_recycle_headroom(void)
+{
+	struct nb_pool_opts o;
+	struct nb_pool *pool;
+	struct rte_mbuf *m[4];
+	struct nb_port_conf c;
+	struct nb_port *a;
+
+	nb_pool_opts_init(&o, sizeof(o));
+	o.headroom = 256;
+	pool = nb_pool_create("pt_head", 511, &o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	conf_with(&c, pool);
+	a = nb_port_open("loop:hd/0", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_alloc(a, 0, m, 4), 4);
+	NB_TEST_ASSERT_INT_EQ(m[0]->data_off, 256);
+	rte_pktmbuf_append(m[0], 100);
+	rte_pktmbuf_adj(m[0], 20);
+	nb_port_rx_recycle(a, 0, m, 1);
+	NB_TEST_ASSERT_INT_EQ(nb_port_tx_alloc(a, 0, m, 1), 1);
+	NB_TEST_ASSERT_INT_EQ(m[0]->data_off, 256);
+	NB_TEST_ASSERT_INT_EQ(m[0]->pkt_len, 0);
+	rte_pktmbuf_free_bulk(m, 4);
+	nb_port_close(a);
+	pool_done(pool);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "open_null", test_open_null },
 	{ "open_twice_busy", test_open_twice_busy },
@@ -603,13 +787,17 @@ static const CU_TestInfo tests[] = {
 	{ "loop_traffic", test_loop_traffic },
 	{ "loop_close_inflight", test_loop_close_inflight },
 	{ "recycle", test_recycle },
+	{ "recycle_headroom", test_recycle_headroom },
+	{ "rss_and_rx_pools", test_rss_and_rx_pools },
+	{ "loop_two_lcores", test_loop_two_lcores },
 	CU_TEST_INFO_NULL,
 };
 
 int
 main(int argc, char **argv)
 {
-	int ret = nb_test_env_init();
+	unsigned int worker;
+	int ret = nb_test_env_init_two_lcores(&worker);
 
 	if (ret < 0) {
 		fprintf(stderr, "nb_env_init: %s\n", strerror(-ret));
