@@ -598,22 +598,36 @@ fanout_fwd(void *arg)
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *cl[FWD_MAX_BURST];
 	uint16_t n = fwd_rx(fs, pkts), i, k;
 	unsigned int o;
+	bool single = true;
 
 	if (n == 0) {
 		return NB_POLLER_IDLE;
+	}
+	for (i = 0; i < n; i++) {
+		single &= pkts[i]->nb_segs == 1;
 	}
 	for (o = 0; o < fs->nb_fanout; o++) {
 		struct fwd_stream *t = fs->peer_streams[o];
 		uint16_t sent;
 
-		for (k = 0, i = 0; i < n; i++) {
-			struct rte_mbuf *c = rte_pktmbuf_clone(pkts[i], fs->mp);
-
-			if (unlikely(c == NULL)) {
-				fs->c.nombuf++;
-				continue;
+		k = 0;
+		if (likely(single) && rte_pktmbuf_alloc_bulk(fs->mp, cl, n) == 0) {
+			/* one bulk get, then attach: rte_pktmbuf_clone()
+			 * without its per-packet allocation */
+			for (i = 0; i < n; i++) {
+				rte_pktmbuf_attach(cl[i], pkts[i]);
 			}
-			cl[k++] = c;
+			k = n;
+		} else {
+			for (i = 0; i < n; i++) {
+				struct rte_mbuf *c = rte_pktmbuf_clone(pkts[i], fs->mp);
+
+				if (unlikely(c == NULL)) {
+					fs->c.nombuf++;
+					continue;
+				}
+				cl[k++] = c;
+			}
 		}
 		if (k == 0) {
 			continue;
