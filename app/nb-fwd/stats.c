@@ -277,6 +277,25 @@ print_summary(FILE *f)
 	fflush(f);
 }
 
+/* A JSON string (port specs may hold paths). */
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			fprintf(f, "\\%c", ch);
+		} else if (ch < 0x20) {
+			fprintf(f, "\\u%04x", ch);
+		} else {
+			fputc(ch, f);
+		}
+	}
+	fputc('"', f);
+}
+
 static void
 print_json(FILE *f, int lost)
 {
@@ -287,12 +306,13 @@ print_json(FILE *f, int lost)
 	for (p = 0; p < g_fwd.nb_ports; p++) {
 		const struct nb_port_stats *s = &S.port[p];
 
-		fprintf(f, "%s{\"port\":%u,\"name\":\"%s\",\"rx_packets\":%" PRIu64
+		fprintf(f, "%s{\"port\":%u,\"name\":", p ? "," : "", p);
+		json_str(f, g_fwd.ports[p].name);
+		fprintf(f, ",\"rx_packets\":%" PRIu64
 			",\"rx_dropped\":%" PRIu64 ",\"rx_error\":%" PRIu64
 			",\"rx_nombuf\":%" PRIu64 ",\"tx_packets\":%" PRIu64
 			",\"tx_dropped\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-			",\"tx_bytes\":%" PRIu64 "}", p ? "," : "", p,
-			g_fwd.ports[p].name, s->ipackets, s->imissed, s->ierrors,
+			",\"tx_bytes\":%" PRIu64 "}", s->ipackets, s->imissed, s->ierrors,
 			s->rx_nombuf, s->opackets, s->tx_dropped, s->ibytes,
 			s->obytes);
 	}
