@@ -545,6 +545,17 @@ def case_memif_latency():
     check(lat["p50_ns"] > 0, "no latency figures")
 
 
+def case_pools():
+    """Every pool backend and mode forwards and audits 0 lost."""
+    for args in (["--pool-ops", "ring_mp_mc"], ["--pool-ops", "stack"],
+                 ["--pool-ops", "percore", "--pool-mode", "accounted"],
+                 ["--total-num-mbufs", "4096", "--mbcache", "64"]):
+        out, s, _ = run(NULL2, ["--forward-mode", "macswap", "--duration", "1"] + args)
+        forwarded_equal(s)
+        ops = args[1] if args[0] == "--pool-ops" else "percore"
+        check(("(%s/" % ops) in out, "%s: banner %s" % (args, out.splitlines()[0]))
+
+
 CASES = {
     "cli": case_cli,
     "null-modes": case_null_modes,
@@ -560,6 +571,7 @@ CASES = {
     "icmpecho": case_icmpecho,
     "telemetry": case_telemetry,
     "memif-latency": case_memif_latency,
+    "pools": case_pools,
 }
 
 if __name__ == "__main__":
