@@ -426,7 +426,7 @@ flowgen_fwd(void *arg)
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 					     RTE_ETHER_HDR_LEN);
 		u = (struct rte_udp_hdr *)(ip + 1);
-		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 0) +
+		ip->src_addr = rte_cpu_to_be_32(FWD_IPV4(198, 18, 0, 0) +
 						 (flow & 0x3ff) + 1);
 		u->src_port = rte_cpu_to_be_16(1024 + (flow >> 10));
 		ip->hdr_checksum = 0;

@@ -235,6 +235,10 @@ void fwd_template(uint8_t *t, uint32_t len, const struct rte_ether_addr *src,
 		  const struct rte_ether_addr *dst);
 #define FWD_TEMPLATE_LEN 42		/* Ether + IPv4 + UDP */
 
+/** RTE_IPV4() without its signed shift (UBSan: 198 << 24 overflows int). */
+#define FWD_IPV4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
+			      ((uint32_t)(c) << 8) | (uint32_t)(d))
+
 /** Latency stamp in the UDP payload. */
 struct fwd_stamp {
 	uint32_t magic;
