@@ -42,6 +42,8 @@ def run(eal, opts, timeout=60, expect_rc=0):
     if p.returncode != expect_rc:
         raise Fail("%s: exit %d (want %d)\n%s\n%s" % (" ".join(cmd), p.returncode,
                    expect_rc, p.stdout[-3000:], p.stderr[-3000:]))
+    check("runtime error:" not in p.stderr and "Sanitizer" not in p.stderr,
+          "sanitizer report:\n" + p.stderr[-3000:])
     lines = [json.loads(l) for l in open(jf)] if os.path.exists(jf) else []
     summ = [l for l in lines if l["type"] == "summary"]
     check(len(summ) == 1, "no summary JSON: " + p.stdout[-2000:])
