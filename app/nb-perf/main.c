@@ -29,6 +29,8 @@ static const struct perf_bench benches[] = {
 	{ "port", "nb_port_rx/tx_burst vs rte_eth_rx/tx_burst on net_null; recycle gain", perf_port },
 	{ "reactor", "nb_reactor_send lcore->lcore vs raw rte_ring MP/SC; "
 	  "empty poller cost; idle CPU spin vs back-off", perf_reactor },
+	{ "reactor-self", "the one-lcore reactor cases alone (for callgrind)",
+	  perf_reactor_self },
 };
 
 static void

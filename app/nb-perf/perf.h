@@ -85,5 +85,6 @@ int perf_dma(struct perf_ctx *ctx);
 int perf_pool(struct perf_ctx *ctx);
 int perf_port(struct perf_ctx *ctx);
 int perf_reactor(struct perf_ctx *ctx);
+int perf_reactor_self(struct perf_ctx *ctx);
 
 #endif /* NB_PERF_H */

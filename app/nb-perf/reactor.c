@@ -9,7 +9,10 @@
  *   lcore and dequeue + call on the worker, of message objects of the same
  *   layout (function, argument) written by the sender and called by the
  *   receiver. Both include the receiver finishing the last message.
- * - msg self: the same on one lcore (send 32, run them), callgrind-friendly.
+ * - msg pthread->lcore: from a plain pthread, nb_reactor_send() (the pool's
+ *   shared ring, no cache) and a channel, against the raw ring.
+ * - msg self: the same on one lcore (send 32, run them); with the empty
+ *   poller case also `nb-perf reactor-self`, one lcore, for callgrind.
  * - empty active poller: nb_reactor_poll_once() with one active poller
  *   that returns idle, against a bare loop calling the same function.
  * - idle: CPU use (getrusage) of two idle reactors with the spin and the
@@ -17,6 +20,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +30,7 @@
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
 
@@ -50,13 +55,19 @@ struct raw_msg {
 	void *arg;
 };
 
+/*
+ * The raw side's message objects come from an rte_mempool made like
+ * nbkit's message pool (same element size and flags), taken once: the
+ * same objects, without the per-message get and put.
+ */
 struct rx_state {
 	atomic_int mode;
 	atomic_int ack;			/* the mode the worker is in */
 	struct rte_ring *raw_ring;	/* MP/SC, like a reactor's */
+	struct rte_mempool *raw_pool;
 	unsigned int worker;
 	uint64_t count __rte_cache_aligned; /* messages run (worker writes) */
-	struct raw_msg objs[NB_OBJS] __rte_cache_aligned;
+	struct raw_msg *objs[NB_OBJS];
 };
 
 static struct rx_state g_rx;
@@ -152,7 +163,7 @@ raw_single(void *arg, uint64_t iters)
 	worker_mode(s, MODE_RAW);
 	target = __atomic_load_n(&s->count, __ATOMIC_ACQUIRE) + iters;
 	for (i = 0; i < iters; i++) {
-		struct raw_msg *m = &s->objs[i % NB_OBJS];
+		struct raw_msg *m = s->objs[i % NB_OBJS];
 
 		m->fn = msg_count;
 		m->arg = &s->count;
@@ -199,7 +210,7 @@ raw_bulk(void *arg, uint64_t iters)
 	target = __atomic_load_n(&s->count, __ATOMIC_ACQUIRE) + iters;
 	for (i = 0; i < iters; i += BULK) {
 		for (k = 0; k < BULK; k++) {
-			struct raw_msg *m = &s->objs[(i + k) % NB_OBJS];
+			struct raw_msg *m = s->objs[(i + k) % NB_OBJS];
 
 			m->fn = msg_count;
 			m->arg = &s->count;
@@ -211,6 +222,96 @@ raw_bulk(void *arg, uint64_t iters)
 		}
 	}
 	return wait_count(s, target) ? iters : 0;
+}
+
+/*
+ * From a plain pthread (no lcore id, so no mempool cache): the shared
+ * path, a channel, and the raw ring, each run by a fresh thread.
+ */
+enum pth_kind { PTH_SEND, PTH_CHANNEL, PTH_RAW };
+
+struct pth_job {
+	struct rx_state *s;
+	enum pth_kind kind;
+	uint64_t iters;
+	bool ok;
+};
+
+static void *
+pth_sender(void *arg)
+{
+	struct pth_job *j = arg;
+	struct rx_state *s = j->s;
+	struct nb_reactor_channel *ch = NULL;
+	uint64_t i;
+	int rc;
+
+	if (j->kind == PTH_CHANNEL) {
+		ch = nb_reactor_channel_create(s->worker);
+		if (ch == NULL) {
+			return NULL;
+		}
+	}
+	for (i = 0; i < j->iters; i++) {
+		if (j->kind == PTH_RAW) {
+			struct raw_msg *m = s->objs[i % NB_OBJS];
+
+			m->fn = msg_count;
+			m->arg = &s->count;
+			while (rte_ring_mp_enqueue(s->raw_ring, m) != 0) {
+				rte_pause();
+			}
+			continue;
+		}
+		do {
+			rc = ch != NULL ?
+			     nb_reactor_channel_send(ch, msg_count, &s->count) :
+			     nb_reactor_send(s->worker, msg_count, &s->count);
+			if (rc == -EAGAIN) {
+				rte_pause();
+			}
+		} while (rc == -EAGAIN);
+		if (rc != 0) {
+			break;
+		}
+	}
+	nb_reactor_channel_destroy(ch);
+	j->ok = i == j->iters;
+	return NULL;
+}
+
+static uint64_t
+pth_run(struct rx_state *s, enum pth_kind kind, uint64_t iters)
+{
+	struct pth_job j = { .s = s, .kind = kind, .iters = iters };
+	uint64_t target;
+	pthread_t th;
+
+	worker_mode(s, kind == PTH_RAW ? MODE_RAW : MODE_NB);
+	target = __atomic_load_n(&s->count, __ATOMIC_ACQUIRE) + iters;
+	if (pthread_create(&th, NULL, pth_sender, &j) != 0) {
+		return 0;
+	}
+	pthread_join(th, NULL);
+	return j.ok && wait_count(s, target) ? iters : 0;
+}
+
+static uint64_t
+pth_send(void *arg, uint64_t iters)
+{
+	return pth_run(arg, PTH_SEND, iters);
+}
+
+static uint64_t
+pth_channel(void *arg, uint64_t iters)
+{
+	return pth_run(arg, PTH_CHANNEL, iters);
+}
+
+static uint64_t
+pth_raw(void *arg, uint64_t iters)
+{
+	return pth_run(arg, PTH_RAW, iters);
 }
 
 /* One lcore: send 32 to itself, run them. */
@@ -312,12 +413,76 @@ bare_loop(void *arg, uint64_t iters)
 	return iters;
 }
 
+/* The one-lcore cases: reactor on the main lcore only. */
+static int
+self_cases(struct perf_ctx *ctx)
+{
+	struct nb_reactor_opts o;
+	unsigned int main_lcore = rte_get_main_lcore();
+	struct nb_poller *p;
+	uint64_t n = perf_iters(ctx, 10000000), t0, t1;
+	int rc;
+
+	nb_reactor_opts_init(&o, sizeof(o));
+	o.lcores = &main_lcore;
+	o.nb_lcores = 1;
+	o.ring_size = RING_SIZE;
+	rc = nb_reactors_init(&o);
+	if (rc != 0) {
+		fprintf(stderr, "nb-perf: reactor: init: %s\n", strerror(-rc));
+		return rc;
+	}
+	g_self_ring = rte_ring_create("perf_self_msgs", RING_SIZE,
+				      SOCKET_ID_ANY,
+				      RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (g_self_ring == NULL) {
+		nb_reactors_fini();
+		return -ENOMEM;
+	}
+	perf_compare(ctx, "reactor", "msg self (one lcore, 32/loop)", nb_self,
+		     raw_self, NULL, perf_iters(ctx, 4000000));
+	p = nb_poller_register(main_lcore, empty_poller, NULL, 0, "empty");
+	if (p == NULL) {
+		rc = -rte_errno;
+		goto out;
+	}
+	perf_compare(ctx, "reactor", "empty active poller per loop",
+		     nb_empty_poller, bare_loop, NULL, n);
+	t0 = rte_rdtsc_precise();
+	nb_empty_poller(NULL, n);
+	t1 = rte_rdtsc_precise();
+	nb_poller_unregister(&p);
+	perf_note(ctx, "reactor: one loop with one empty active poller: "
+		  "%.1f TSC cycles", (double)(t1 - t0) / (double)n);
+	t0 = rte_rdtsc_precise();
+	nb_empty_poller(NULL, n);
+	t1 = rte_rdtsc_precise();
+	perf_note(ctx, "reactor: one loop with no poller: %.1f TSC cycles",
+		  (double)(t1 - t0) / (double)n);
+	t0 = rte_rdtsc_precise();
+	for (t1 = 0; t1 < n; t1++) {
+		g_poll_runs += rte_rdtsc() & 1;
+	}
+	perf_note(ctx, "reactor: one rte_rdtsc() on this machine: %.1f TSC "
+		  "cycles (a loop reads it once, plus once per poller run)",
+		  (double)(rte_rdtsc_precise() - t0) / (double)n);
+out:
+	nb_reactors_stop();
+	if (nb_reactor_msgs_outstanding() != 0) {
+		fprintf(stderr, "nb-perf: reactor: %u messages missing\n",
+			nb_reactor_msgs_outstanding());
+		ctx->failures++;
+	}
+	nb_reactors_fini();
+	rte_ring_free(g_self_ring);
+	return rc;
+}
+
 static int
 msg_cases(struct perf_ctx *ctx, unsigned int worker)
 {
 	struct nb_reactor_opts o;
 	unsigned int l[2] = { rte_get_main_lcore(), worker };
-	struct nb_poller *p;
 	int rc;
 
 	nb_reactor_opts_init(&o, sizeof(o));
@@ -334,53 +499,42 @@ msg_cases(struct perf_ctx *ctx, unsigned int worker)
 	g_rx.raw_ring = rte_ring_create("perf_raw_msgs", RING_SIZE,
 					SOCKET_ID_ANY,
 					RING_F_SC_DEQ | RING_F_EXACT_SZ);
-	g_self_ring = rte_ring_create("perf_self_msgs", RING_SIZE,
-				      SOCKET_ID_ANY,
-				      RING_F_SC_DEQ | RING_F_EXACT_SZ);
-	if (g_rx.raw_ring == NULL || g_self_ring == NULL ||
+	g_rx.raw_pool = rte_mempool_create("perf_raw_pool",
+					   NB_REACTOR_MSG_POOL_SIZE_DEFAULT,
+					   sizeof(struct raw_msg), 256, 0, NULL,
+					   NULL, NULL, NULL, SOCKET_ID_ANY, 0);
+	if (g_rx.raw_ring == NULL || g_rx.raw_pool == NULL ||
+	    rte_mempool_get_bulk(g_rx.raw_pool, (void **)g_rx.objs,
+				 NB_OBJS) != 0 ||
 	    rte_eal_remote_launch(worker_loop, &g_rx, worker) != 0) {
-		fprintf(stderr, "nb-perf: reactor: no ring or worker lcore\n");
+		fprintf(stderr, "nb-perf: reactor: no ring, pool or worker "
+			"lcore\n");
 		rte_ring_free(g_rx.raw_ring);
-		rte_ring_free(g_self_ring);
+		rte_mempool_free(g_rx.raw_pool);
 		nb_reactors_fini();
 		return -ENOMEM;
 	}
 
 	perf_note(ctx, "reactor: nbkit = nb_reactor_send (message pool + "
 		  "MP/SC ring + poll loop); DPDK = rte_ring MP/SC of "
-		  "preallocated {fn,arg} objects; target ratio >= 0.77 "
+		  "{fn,arg} objects taken once from a pool made alike; target ratio >= 0.77 "
 		  "(nbkit <= 1.3x)");
 	perf_compare(ctx, "reactor", "msg lcore->lcore single", nb_single,
 		     raw_single, &g_rx, perf_iters(ctx, 2000000));
 	perf_compare(ctx, "reactor", "msg lcore->lcore bulk32", nb_bulk,
 		     raw_bulk, &g_rx, perf_iters(ctx, 4000000));
+	{
+		const struct perf_side sides[] = {
+			{ "raw ring", pth_raw, &g_rx },
+			{ "nb_reactor_send", pth_send, &g_rx },
+			{ "channel", pth_channel, &g_rx },
+		};
+
+		perf_compare_multi(ctx, "reactor", "msg pthread->lcore", sides,
+				   3, 0, perf_iters(ctx, 1000000));
+	}
 	atomic_store(&g_rx.mode, MODE_QUIT);	/* it leaves without an ack */
 	rte_eal_wait_lcore(worker);
-
-	perf_compare(ctx, "reactor", "msg self (one lcore, 32/loop)", nb_self,
-		     raw_self, NULL, perf_iters(ctx, 4000000));
-
-	p = nb_poller_register(rte_get_main_lcore(), empty_poller, NULL, 0,
-			       "empty");
-	if (p == NULL) {
-		ctx->failures++;
-	} else {
-		uint64_t n = perf_iters(ctx, 10000000), t0, t1;
-
-		perf_compare(ctx, "reactor", "empty active poller per loop",
-			     nb_empty_poller, bare_loop, NULL, n);
-		t0 = rte_rdtsc_precise();
-		nb_empty_poller(NULL, n);
-		t1 = rte_rdtsc_precise();
-		nb_poller_unregister(&p);
-		perf_note(ctx, "reactor: one loop with one empty active poller: "
-			  "%.1f TSC cycles", (double)(t1 - t0) / (double)n);
-		t0 = rte_rdtsc_precise();
-		nb_empty_poller(NULL, n);
-		t1 = rte_rdtsc_precise();
-		perf_note(ctx, "reactor: one loop with no poller: %.1f TSC "
-			  "cycles", (double)(t1 - t0) / (double)n);
-	}
 	nb_reactors_stop();
 	if (nb_reactor_msgs_outstanding() != 0) {
 		fprintf(stderr, "nb-perf: reactor: %u messages missing\n",
@@ -389,7 +543,7 @@ msg_cases(struct perf_ctx *ctx, unsigned int worker)
 	}
 	nb_reactors_fini();
 	rte_ring_free(g_rx.raw_ring);
-	rte_ring_free(g_self_ring);
+	rte_mempool_free(g_rx.raw_pool);
 	return 0;
 }
 
@@ -507,6 +661,12 @@ idle_case(struct perf_ctx *ctx, unsigned int worker,
 }
 
 int
+perf_reactor_self(struct perf_ctx *ctx)
+{
+	return self_cases(ctx) == 0 ? 0 : -1;
+}
+
+int
 perf_reactor(struct perf_ctx *ctx)
 {
 	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
@@ -515,7 +675,7 @@ perf_reactor(struct perf_ctx *ctx)
 		fprintf(stderr, "nb-perf: reactor: needs two lcores (-l 0-1)\n");
 		return -EINVAL;
 	}
-	if (msg_cases(ctx, worker) != 0) {
+	if (msg_cases(ctx, worker) != 0 || self_cases(ctx) != 0) {
 		return -1;
 	}
 	if (idle_case(ctx, worker, NB_REACTOR_IDLE_SPIN) != 0 ||

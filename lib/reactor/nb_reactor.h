@@ -36,7 +36,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <errno.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "nb_common.h"
 
@@ -204,9 +210,11 @@ int nb_reactor_poll_once(uint64_t now_tsc);
 
 /**
  * Register a poller on @p lcore's reactor. Callable before start or while
- * running, from any lcore or thread; from another thread than the owner of
- * a running reactor, the registration is carried by a message (the poller
- * starts when the reactor runs it).
+ * running, from any lcore or thread. On the reactor's own lcore the poller
+ * is added at once; from anywhere else the registration is carried by a
+ * message that the reactor runs in its next loop (also when that is its
+ * first loop, after nb_reactors_start()). The poller's stats exist from
+ * the return on.
  *
  * @param lcore
  *   The reactor's lcore.
@@ -276,6 +284,34 @@ int nb_poller_pause(struct nb_poller *p);
 int nb_poller_resume(struct nb_poller *p);
 
 /**
+ * @internal What nb_reactor_send() reads of a reactor; not API, may change.
+ */
+struct nb_reactor_hot {
+	struct rte_ring *ring;		/**< MP/SC message ring */
+	int efd;			/**< eventfd that wakes it */
+	int sleeping;			/**< 1 while it sleeps (__atomic) */
+	uint64_t msgs_refused;		/**< sends refused (__atomic) */
+};
+
+/** @internal Per lcore: its reactor's hot part, or NULL. */
+extern struct nb_reactor_hot *nb_reactor_hot_tab[RTE_MAX_LCORE];
+/** @internal The message pool. */
+extern struct rte_mempool *nb_reactor_msg_pool;
+/** @internal nb_reactors_stop() was called (__atomic). */
+extern bool nb_reactor_stop_flag;
+/** @internal The back-off idle policy is on: senders may have to wake. */
+extern bool nb_reactor_backoff;
+
+/**
+ * @internal Slow path of nb_reactor_send(): logs bad input, counts a
+ * refusal; returns the error to give.
+ */
+int nb_reactor_send_fail_(unsigned int lcore, bool fn_null, int why);
+
+/** @internal Write the eventfd of a sleeping reactor (back-off policy). */
+void nb_reactor_wake_(struct nb_reactor_hot *h);
+
+/**
  * Send a message: @p fn(@p arg) runs on @p lcore's reactor. Callable from
  * any lcore or thread (pthreads take the slower, cache-less pool path).
  * Messages from one sender run in the order sent.
@@ -294,7 +330,34 @@ int nb_poller_resume(struct nb_poller *p);
  *   - -ESHUTDOWN: the reactors are stopping;
  *   - -ENODEV: not initialised.
  */
-int nb_reactor_send(unsigned int lcore, nb_msg_fn fn, void *arg);
+static __rte_always_inline int
+nb_reactor_send(unsigned int lcore, nb_msg_fn fn, void *arg)
+{
+	struct nb_reactor_hot *h;
+	struct nb_msg *m;
+
+	h = likely(lcore < RTE_MAX_LCORE) ? nb_reactor_hot_tab[lcore] : NULL;
+	if (unlikely(h == NULL || fn == NULL)) {
+		return nb_reactor_send_fail_(lcore, fn == NULL, -EINVAL);
+	}
+	if (unlikely(__atomic_load_n(&nb_reactor_stop_flag,
+				     __ATOMIC_RELAXED))) {
+		return -ESHUTDOWN;
+	}
+	if (unlikely(rte_mempool_get(nb_reactor_msg_pool, (void **)&m) != 0)) {
+		return nb_reactor_send_fail_(lcore, false, -EAGAIN);
+	}
+	m->fn = fn;
+	m->arg = arg;
+	if (unlikely(rte_ring_mp_enqueue(h->ring, m) != 0)) {
+		rte_mempool_put(nb_reactor_msg_pool, m);
+		return nb_reactor_send_fail_(lcore, false, -EAGAIN);
+	}
+	if (unlikely(nb_reactor_backoff)) {
+		nb_reactor_wake_(h);
+	}
+	return 0;
+}
 
 /**
  * Send @p n messages to one reactor, all or none, in array order.
@@ -340,17 +403,20 @@ int nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
  * thread may send on a channel. Messages sent on a channel run in order;
  * there is no order between a channel and nb_reactor_send().
  *
+ * The channel's ring has opts.ring_size entries, like a reactor's; the
+ * reactor takes the channel on at its next loop.
+ *
  * @param lcore
  *   Target reactor.
- * @param ring_size
- *   Ring entries; 0: the reactors' ring size.
  * @return
- *   The channel, or NULL with rte_errno ENODEV, EINVAL (bad lcore or size),
- *   ESHUTDOWN, EAGAIN (the message that attaches it could not be queued),
- *   ENOMEM, ENOSPC (the reactor has NB_REACTOR_MAX_CHANNELS channels).
+ *   The channel, or NULL with rte_errno set (and one log line):
+ *   - ENODEV: reactors are not initialised;
+ *   - EINVAL: @p lcore has no reactor;
+ *   - ESHUTDOWN: the reactors are stopping;
+ *   - ENOMEM: no memory for the ring or the cache;
+ *   - ENOSPC: the reactor has NB_REACTOR_MAX_CHANNELS channels.
  */
-struct nb_reactor_channel *nb_reactor_channel_create(unsigned int lcore,
-						     unsigned int ring_size);
+struct nb_reactor_channel *nb_reactor_channel_create(unsigned int lcore);
 
 /** Most channels attached to one reactor. */
 #define NB_REACTOR_MAX_CHANNELS 64
@@ -442,9 +508,10 @@ int nb_poller_stats_get(const struct nb_poller *p,
 void nb_reactor_dump(FILE *f);
 
 /**
- * Message objects taken from the pool and not yet returned (queued,
- * running, or in a lcore's or channel's cache is *not* counted: cached
- * objects are available). After a stop and with no channel open this is 0.
+ * Message objects out of the pool: queued on a ring, or held in an open
+ * channel's cache. Objects in the lcores' mempool caches count as in the
+ * pool. After nb_reactors_start() returned, with every channel destroyed,
+ * this is 0: the audit nb_reactors_fini() logs when it is not.
  *
  * @return
  *   The count; 0 when not initialised.

@@ -35,16 +35,17 @@
 
 NB_LOG_REGISTER(reactor);
 
-struct reactor *g_reactor[RTE_MAX_LCORE];
-unsigned int g_lcores[RTE_MAX_LCORE];
-unsigned int g_nb_lcores;
-atomic_bool g_initialized;
+struct reactor *nb_reactor_tab[RTE_MAX_LCORE];
+unsigned int nb_reactor_lcores[RTE_MAX_LCORE];
+unsigned int nb_reactor_count;
+atomic_bool nb_reactor_inited;
 
-static atomic_bool g_stop;		/* nb_reactors_stop() was called */
+bool nb_reactor_stop_flag;		/* nb_reactors_stop() was called */
 static atomic_bool g_started;		/* nb_reactors_start() was called */
-static struct rte_mempool *g_msg_pool;
+struct rte_mempool *nb_reactor_msg_pool;
 static struct nb_reactor_opts g_opts;
-static bool g_backoff;			/* g_opts.idle == BACKOFF */
+bool nb_reactor_backoff;		/* g_opts.idle == BACKOFF */
+struct nb_reactor_hot *nb_reactor_hot_tab[RTE_MAX_LCORE];
 static unsigned int g_cache_size;	/* per-lcore and channel caches */
 
 static nb_reactor_clock_fn g_clock_fn;	/* NULL: the TSC */
@@ -125,7 +126,7 @@ period_to_tsc(uint64_t period_us, uint64_t *tsc)
 static inline struct reactor *
 reactor_get(unsigned int lcore)
 {
-	return likely(lcore < RTE_MAX_LCORE) ? g_reactor[lcore] : NULL;
+	return likely(lcore < RTE_MAX_LCORE) ? nb_reactor_tab[lcore] : NULL;
 }
 
 /*
@@ -149,33 +150,39 @@ reactor_now(const struct reactor *r, bool in_loop)
  * Messages
  */
 
-/* Wake @r if it sleeps; the fence orders the enqueue before the load. */
-static inline void
-reactor_wake(struct reactor *r)
+void
+nb_reactor_wake_(struct nb_reactor_hot *h)
 {
 	uint64_t one = 1;
 
-	if (likely(!g_backoff)) {
-		return;
-	}
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&r->sleeping, memory_order_relaxed) != 0) {
-		if (write(r->efd, &one, sizeof(one)) < 0) {
+	/* the fence orders the sender's enqueue before the load */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) != 0) {
+		if (write(h->efd, &one, sizeof(one)) < 0) {
 			/* EAGAIN: the counter is full, it wakes anyway */
 		}
+	}
+}
+
+/* Wake @r if it sleeps (only the back-off policy sleeps). */
+static inline void
+reactor_wake(struct reactor *r)
+{
+	if (unlikely(nb_reactor_backoff)) {
+		nb_reactor_wake_(&r->hot);
 	}
 }
 
 static inline void
 refused(struct reactor *r, uint64_t n)
 {
-	__atomic_fetch_add(&r->msgs_refused, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->hot.msgs_refused, n, __ATOMIC_RELAXED);
 }
 
 static int
 send_bad(unsigned int lcore, bool fn_null, const char *what)
 {
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "%s: reactors are not initialised", what);
 		return -ENODEV;
 	}
@@ -188,30 +195,18 @@ send_bad(unsigned int lcore, bool fn_null, const char *what)
 }
 
 int
-nb_reactor_send(unsigned int lcore, nb_msg_fn fn, void *arg)
+nb_reactor_send_fail_(unsigned int lcore, bool fn_null, int why)
 {
-	struct reactor *r = reactor_get(lcore);
-	struct nb_msg *m;
+	struct reactor *r;
 
-	if (unlikely(r == NULL || fn == NULL)) {
-		return send_bad(lcore, fn == NULL, "send");
+	if (why != -EAGAIN) {
+		return send_bad(lcore, fn_null, "send");
 	}
-	if (unlikely(atomic_load_explicit(&g_stop, memory_order_relaxed))) {
-		return -ESHUTDOWN;
-	}
-	if (unlikely(rte_mempool_get(g_msg_pool, (void **)&m) != 0)) {
+	r = reactor_get(lcore);
+	if (r != NULL) {
 		refused(r, 1);
-		return -EAGAIN;
 	}
-	m->fn = fn;
-	m->arg = arg;
-	if (unlikely(rte_ring_mp_enqueue(r->ring, m) != 0)) {
-		rte_mempool_put(g_msg_pool, m);
-		refused(r, 1);
-		return -EAGAIN;
-	}
-	reactor_wake(r);
-	return 0;
+	return -EAGAIN;
 }
 
 int
@@ -233,26 +228,44 @@ nb_reactor_send_bulk(unsigned int lcore, const struct nb_msg *msgs,
 			return send_bad(lcore, true, "send_bulk");
 		}
 	}
-	if (unlikely(atomic_load_explicit(&g_stop, memory_order_relaxed))) {
+	if (unlikely(__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_RELAXED))) {
 		return -ESHUTDOWN;
 	}
-	/* All or none: room for every message first, then bursts. */
-	if (unlikely(rte_ring_free_count(r->ring) < n)) {
+	/* Up to a burst: one all-or-none get and enqueue. */
+	if (likely(n <= REACTOR_MSG_BURST && n > 0)) {
+		if (unlikely(rte_mempool_get_bulk(nb_reactor_msg_pool, objs, n) != 0)) {
+			refused(r, n);
+			return -EAGAIN;
+		}
+		for (i = 0; i < n; i++) {
+			*(struct nb_msg *)objs[i] = msgs[i];
+		}
+		if (unlikely(rte_ring_mp_enqueue_bulk(r->hot.ring, objs, n,
+						      NULL) != n)) {
+			rte_mempool_put_bulk(nb_reactor_msg_pool, objs, n);
+			refused(r, n);
+			return -EAGAIN;
+		}
+		reactor_wake(r);
+		return 0;
+	}
+	/* Larger: room for every message first, then bursts. */
+	if (unlikely(rte_ring_free_count(r->hot.ring) < n)) {
 		refused(r, n);
 		return -EAGAIN;
 	}
 	while (done < n) {
 		unsigned int k = RTE_MIN(n - done, (unsigned int)REACTOR_MSG_BURST);
 
-		if (unlikely(rte_mempool_get_bulk(g_msg_pool, objs, k) != 0)) {
+		if (unlikely(rte_mempool_get_bulk(nb_reactor_msg_pool, objs, k) != 0)) {
 			goto again;
 		}
 		for (i = 0; i < k; i++) {
 			*(struct nb_msg *)objs[i] = msgs[done + i];
 		}
-		if (unlikely(rte_ring_mp_enqueue_bulk(r->ring, objs, k,
+		if (unlikely(rte_ring_mp_enqueue_bulk(r->hot.ring, objs, k,
 						      NULL) != k)) {
-			rte_mempool_put_bulk(g_msg_pool, objs, k);
+			rte_mempool_put_bulk(nb_reactor_msg_pool, objs, k);
 			goto again;
 		}
 		done += k;
@@ -309,7 +322,7 @@ ring_release(struct rte_ring *ring)
 
 	while (rte_ring_sc_dequeue(ring, &obj) == 0) {
 		msg_release(obj);
-		rte_mempool_put(g_msg_pool, obj);
+		rte_mempool_put(nb_reactor_msg_pool, obj);
 		n++;
 	}
 	return n;
@@ -330,7 +343,7 @@ ring_process(struct reactor *r, struct rte_ring *ring)
 	for (i = 0; i < n; i++) {
 		m[i] = *(struct nb_msg *)objs[i];
 	}
-	rte_mempool_put_bulk(g_msg_pool, objs, n);
+	rte_mempool_put_bulk(nb_reactor_msg_pool, objs, n);
 	for (i = 0; i < n; i++) {
 		m[i].fn(m[i].arg);
 	}
@@ -537,7 +550,7 @@ nb_poller_register(unsigned int lcore, nb_poller_fn fn, void *arg,
 	uint64_t ptsc;
 	int rc;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "poller_register: reactors are not initialised");
 		rte_errno = ENODEV;
 		return NULL;
@@ -560,7 +573,7 @@ nb_poller_register(unsigned int lcore, nb_poller_fn fn, void *arg,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (atomic_load(&g_stop)) {
+	if (__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
 		REACTOR_LOG(ERR, "poller_register: reactors are stopping");
 		rte_errno = ESHUTDOWN;
 		return NULL;
@@ -687,11 +700,11 @@ call_all_forward(struct reactor *r, struct call_all_ctx *ctx)
 	nb_msg_fn fn;
 	int rc;
 
-	if (ctx->next < g_nb_lcores) {
-		target = g_reactor[g_lcores[ctx->next]];
+	if (ctx->next < nb_reactor_count) {
+		target = nb_reactor_tab[nb_reactor_lcores[ctx->next]];
 		fn = msg_call_all_step;
 	} else if (ctx->done_fn != NULL) {
-		target = g_reactor[ctx->origin];
+		target = nb_reactor_tab[ctx->origin];
 		fn = msg_call_all_done;
 	} else {
 		free(ctx);
@@ -712,7 +725,7 @@ msg_call_all_step(void *arg)
 
 	ctx->fn(ctx->arg);
 	ctx->next++;
-	call_all_forward(g_reactor[rte_lcore_id()], ctx);
+	call_all_forward(nb_reactor_tab[rte_lcore_id()], ctx);
 }
 
 static void
@@ -745,7 +758,7 @@ nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
 	struct call_all_ctx *ctx;
 	int rc;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "call_all: reactors are not initialised");
 		return -ENODEV;
 	}
@@ -757,7 +770,7 @@ nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
 		REACTOR_LOG(ERR, "call_all: the calling thread is not a reactor");
 		return -EINVAL;
 	}
-	if (atomic_load(&g_stop)) {
+	if (__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
 		return -ESHUTDOWN;
 	}
 	ctx = calloc(1, sizeof(*ctx));
@@ -770,7 +783,7 @@ nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
 	ctx->done_arg = done_arg;
 	ctx->origin = lcore;
 	ctx->next = 0;
-	rc = send_internal(g_reactor[g_lcores[0]], msg_call_all_step, ctx);
+	rc = send_internal(nb_reactor_tab[nb_reactor_lcores[0]], msg_call_all_step, ctx);
 	if (rc != 0) {
 		free(ctx);
 	}
@@ -788,7 +801,7 @@ channel_free(struct nb_reactor_channel *ch)
 	TAILQ_REMOVE(&g_channels, ch, link);
 	pthread_mutex_unlock(&g_chan_lock);
 	ring_release(ch->ring);
-	rte_mempool_cache_flush(ch->cache, g_msg_pool);
+	rte_mempool_cache_flush(ch->cache, nb_reactor_msg_pool);
 	rte_mempool_cache_free(ch->cache);
 	rte_ring_free(ch->ring);
 	free(ch);
@@ -833,14 +846,15 @@ chans_adopt(struct reactor *r)
 }
 
 struct nb_reactor_channel *
-nb_reactor_channel_create(unsigned int lcore, unsigned int ring_size)
+nb_reactor_channel_create(unsigned int lcore)
 {
+	unsigned int ring_size = g_opts.ring_size;
 	char name[RTE_RING_NAMESIZE];
 	struct nb_reactor_channel *ch;
 	struct reactor *r;
 	int rc;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "channel_create: reactors are not initialised");
 		rte_errno = ENODEV;
 		return NULL;
@@ -851,21 +865,14 @@ nb_reactor_channel_create(unsigned int lcore, unsigned int ring_size)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (ring_size == 0) {
-		ring_size = g_opts.ring_size;
-	}
-	if (ring_size < 2 || ring_size > (1u << 24)) {
-		REACTOR_LOG(ERR, "channel_create: ring size %u out of 2..2^24",
-			    ring_size);
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	if (atomic_load(&g_stop)) {
+	if (__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
+		REACTOR_LOG(ERR, "channel_create: reactors are stopping");
 		rte_errno = ESHUTDOWN;
 		return NULL;
 	}
 	ch = calloc(1, sizeof(*ch));
 	if (ch == NULL) {
+		REACTOR_LOG(ERR, "channel_create: no memory");
 		rte_errno = ENOMEM;
 		return NULL;
 	}
@@ -915,10 +922,10 @@ nb_reactor_channel_send(struct nb_reactor_channel *ch, nb_msg_fn fn,
 			    fn == NULL ? "NULL function" : "closed channel");
 		return -EINVAL;
 	}
-	if (unlikely(atomic_load_explicit(&g_stop, memory_order_relaxed))) {
+	if (unlikely(__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_RELAXED))) {
 		return -ESHUTDOWN;
 	}
-	if (unlikely(rte_mempool_generic_get(g_msg_pool, (void **)&m, 1,
+	if (unlikely(rte_mempool_generic_get(nb_reactor_msg_pool, (void **)&m, 1,
 					     ch->cache) != 0)) {
 		refused(ch->r, 1);
 		return -EAGAIN;
@@ -926,7 +933,7 @@ nb_reactor_channel_send(struct nb_reactor_channel *ch, nb_msg_fn fn,
 	m->fn = fn;
 	m->arg = arg;
 	if (unlikely(rte_ring_sp_enqueue(ch->ring, m) != 0)) {
-		rte_mempool_generic_put(g_msg_pool, (void **)&m, 1, ch->cache);
+		rte_mempool_generic_put(nb_reactor_msg_pool, (void **)&m, 1, ch->cache);
 		refused(ch->r, 1);
 		return -EAGAIN;
 	}
@@ -940,7 +947,7 @@ nb_reactor_channel_destroy(struct nb_reactor_channel *ch)
 	if (ch == NULL) {
 		return;
 	}
-	rte_mempool_cache_flush(ch->cache, g_msg_pool);
+	rte_mempool_cache_flush(ch->cache, nb_reactor_msg_pool);
 	atomic_store_explicit(&ch->closed, true, memory_order_release);
 	reactor_wake(ch->r);
 }
@@ -992,8 +999,19 @@ reactor_once(struct reactor *r, uint64_t now)
 	uint64_t t = now, t1;
 	int work, rc;
 
+	/*
+	 * A loop's time is from its start to the next loop's start (no
+	 * clock read at the end): charge the previous loop now.
+	 */
+	if (likely(r->last_tsc != 0 && now >= r->last_tsc)) {
+		if (r->last_work) {
+			r->busy_tsc += now - r->last_tsc;
+		} else {
+			r->idle_tsc += now - r->last_tsc;
+		}
+	}
 	r->now = now;
-	work = (int)ring_process(r, r->ring);
+	work = (int)ring_process(r, r->hot.ring);
 	if (unlikely(atomic_load_explicit(&r->chans_pending,
 					  memory_order_acquire))) {
 		chans_adopt(r);
@@ -1041,11 +1059,8 @@ reactor_once(struct reactor *r, uint64_t now)
 	}
 
 	r->loops++;
-	if (work > 0) {
-		r->busy_tsc += t - now;
-	} else {
-		r->idle_tsc += t - now;
-	}
+	r->last_tsc = now;
+	r->last_work = work > 0;
 	return work;
 }
 
@@ -1054,7 +1069,7 @@ nb_reactor_poll_once(uint64_t now_tsc)
 {
 	struct reactor *r;
 
-	if (unlikely(!atomic_load_explicit(&g_initialized,
+	if (unlikely(!atomic_load_explicit(&nb_reactor_inited,
 					   memory_order_relaxed))) {
 		return -ENODEV;
 	}
@@ -1063,9 +1078,6 @@ nb_reactor_poll_once(uint64_t now_tsc)
 		REACTOR_LOG(ERR, "poll_once: lcore %u has no reactor",
 			    rte_lcore_id());
 		return -EINVAL;
-	}
-	if (unlikely(!atomic_load_explicit(&r->live, memory_order_relaxed))) {
-		atomic_store(&r->live, true);
 	}
 	return reactor_once(r, now_tsc);
 }
@@ -1076,7 +1088,7 @@ reactor_has_msgs(const struct reactor *r)
 {
 	unsigned int i;
 
-	if (!rte_ring_empty(r->ring) || atomic_load(&r->chans_pending)) {
+	if (!rte_ring_empty(r->hot.ring) || atomic_load(&r->chans_pending)) {
 		return true;
 	}
 	for (i = 0; i < r->nb_chans; i++) {
@@ -1093,7 +1105,7 @@ static void
 reactor_sleep(struct reactor *r)
 {
 	uint64_t ns = 1000000000ull, hz = nb_reactor_clock_hz();
-	struct pollfd pfd = { .fd = r->efd, .events = POLLIN };
+	struct pollfd pfd = { .fd = r->hot.efd, .events = POLLIN };
 	struct timespec ts;
 	uint64_t cnt;
 
@@ -1109,20 +1121,20 @@ reactor_sleep(struct reactor *r)
 	if (!TAILQ_EMPTY(&r->active)) {
 		ns = RTE_MIN(ns, (uint64_t)g_opts.idle_max_sleep_us * 1000);
 	}
-	atomic_store(&r->sleeping, 1);
+	__atomic_store_n(&r->hot.sleeping, 1, __ATOMIC_SEQ_CST);
 	atomic_thread_fence(memory_order_seq_cst);
-	if (reactor_has_msgs(r) || atomic_load(&g_stop)) {
-		atomic_store(&r->sleeping, 0);
+	if (reactor_has_msgs(r) || __atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&r->hot.sleeping, 0, __ATOMIC_RELAXED);
 		return;
 	}
 	ts.tv_sec = (time_t)(ns / 1000000000ull);
 	ts.tv_nsec = (long)(ns % 1000000000ull);
 	if (ppoll(&pfd, 1, &ts, NULL) > 0 && (pfd.revents & POLLIN)) {
-		if (read(r->efd, &cnt, sizeof(cnt)) < 0) {
+		if (read(r->hot.efd, &cnt, sizeof(cnt)) < 0) {
 			/* EAGAIN: another reader cleared it; nothing to do */
 		}
 	}
-	atomic_store(&r->sleeping, 0);
+	__atomic_store_n(&r->hot.sleeping, 0, __ATOMIC_RELAXED);
 	r->sleeps++;
 }
 
@@ -1134,11 +1146,10 @@ reactor_thread(void *arg)
 	unsigned int limit = spin + g_opts.idle_pause_loops;
 	struct call_all_ctx *ctx;
 
-	atomic_store(&r->live, true);
 	atomic_store(&r->running, true);
 	r->idle_loops = 0;
-	while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
-		if (reactor_once(r, clock_now()) > 0 || !g_backoff) {
+	while (!__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_RELAXED)) {
+		if (reactor_once(r, clock_now()) > 0 || !nb_reactor_backoff) {
 			r->idle_loops = 0;
 			continue;
 		}
@@ -1153,7 +1164,7 @@ reactor_thread(void *arg)
 		r->idle_loops = limit;	/* still idle after a wake: sleep again */
 	}
 	/* Run what is queued; later sends fail with -ESHUTDOWN. */
-	while (ring_process(r, r->ring) > 0 ||
+	while (ring_process(r, r->hot.ring) > 0 ||
 	       (r->nb_chans > 0 && chans_process(r) > 0)) {
 	}
 	while ((ctx = TAILQ_FIRST(&r->retry)) != NULL) {
@@ -1196,10 +1207,10 @@ lcores_choose(const struct nb_reactor_opts *o)
 {
 	unsigned int i, j, l;
 
-	g_nb_lcores = 0;
+	nb_reactor_count = 0;
 	if (o->lcores == NULL || o->nb_lcores == 0) {
 		RTE_LCORE_FOREACH(l) {
-			g_lcores[g_nb_lcores++] = l;
+			nb_reactor_lcores[nb_reactor_count++] = l;
 		}
 		return 0;
 	}
@@ -1215,15 +1226,15 @@ lcores_choose(const struct nb_reactor_opts *o)
 			return -EINVAL;
 		}
 		/* insertion sort, ascending, no duplicates */
-		for (j = g_nb_lcores; j > 0 && g_lcores[j - 1] > l; j--) {
-			g_lcores[j] = g_lcores[j - 1];
+		for (j = nb_reactor_count; j > 0 && nb_reactor_lcores[j - 1] > l; j--) {
+			nb_reactor_lcores[j] = nb_reactor_lcores[j - 1];
 		}
-		if (j > 0 && g_lcores[j - 1] == l) {
+		if (j > 0 && nb_reactor_lcores[j - 1] == l) {
 			REACTOR_LOG(ERR, "init: lcore %u given twice", l);
 			return -EINVAL;
 		}
-		g_lcores[j] = l;
-		g_nb_lcores++;
+		nb_reactor_lcores[j] = l;
+		nb_reactor_count++;
 	}
 	return 0;
 }
@@ -1237,8 +1248,8 @@ reactor_destroy(struct reactor *r)
 	if (r == NULL) {
 		return;
 	}
-	if (r->ring != NULL) {
-		ring_release(r->ring);
+	if (r->hot.ring != NULL) {
+		ring_release(r->hot.ring);
 	}
 	while ((ctx = TAILQ_FIRST(&r->retry)) != NULL) {
 		TAILQ_REMOVE(&r->retry, ctx, link);
@@ -1248,9 +1259,9 @@ reactor_destroy(struct reactor *r)
 		poller_free(p);
 	}
 	free(r->heap);
-	rte_ring_free(r->ring);
-	if (r->efd >= 0) {
-		close(r->efd);
+	rte_ring_free(r->hot.ring);
+	if (r->hot.efd >= 0) {
+		close(r->hot.efd);
 	}
 	rte_free(r);
 }
@@ -1262,19 +1273,20 @@ reactors_free_all(void)
 	unsigned int i;
 
 	/* Rings first: releasing a registration frees its poller. */
-	for (i = 0; i < g_nb_lcores; i++) {
-		struct reactor *r = g_reactor[g_lcores[i]];
+	for (i = 0; i < nb_reactor_count; i++) {
+		struct reactor *r = nb_reactor_tab[nb_reactor_lcores[i]];
 
-		if (r != NULL && r->ring != NULL) {
-			ring_release(r->ring);
+		if (r != NULL && r->hot.ring != NULL) {
+			ring_release(r->hot.ring);
 		}
 	}
 	while ((ch = TAILQ_FIRST(&g_channels)) != NULL) {
 		channel_free(ch);
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		reactor_destroy(g_reactor[g_lcores[i]]);
-		g_reactor[g_lcores[i]] = NULL;
+	for (i = 0; i < nb_reactor_count; i++) {
+		reactor_destroy(nb_reactor_tab[nb_reactor_lcores[i]]);
+		nb_reactor_hot_tab[nb_reactor_lcores[i]] = NULL;
+		nb_reactor_tab[nb_reactor_lcores[i]] = NULL;
 	}
 }
 
@@ -1293,7 +1305,8 @@ reactor_create(unsigned int lcore)
 		return NULL;
 	}
 	r->lcore = lcore;
-	r->efd = -1;
+	r->hot.efd = -1;
+	r->hot.sleeping = 0;
 	TAILQ_INIT(&r->active);
 	TAILQ_INIT(&r->paused);
 	TAILQ_INIT(&r->retry);
@@ -1301,21 +1314,19 @@ reactor_create(unsigned int lcore)
 	rte_spinlock_init(&r->all_lock);
 	rte_spinlock_init(&r->chan_lock);
 	atomic_init(&r->chans_pending, false);
-	atomic_init(&r->sleeping, 0);
-	atomic_init(&r->live, false);
 	atomic_init(&r->running, false);
-	g_reactor[lcore] = r;	/* reactor_destroy() from here on */
+	nb_reactor_tab[lcore] = r;	/* reactor_destroy() from here on */
 	snprintf(name, sizeof(name), "nbr_msgs%u", lcore);
-	r->ring = rte_ring_create(name, g_opts.ring_size,
+	r->hot.ring = rte_ring_create(name, g_opts.ring_size,
 				  (int)rte_lcore_to_socket_id(lcore),
 				  RING_F_SC_DEQ | RING_F_EXACT_SZ);
-	if (r->ring == NULL) {
-		r->ring = rte_ring_create(name, g_opts.ring_size,
+	if (r->hot.ring == NULL) {
+		r->hot.ring = rte_ring_create(name, g_opts.ring_size,
 					  SOCKET_ID_ANY,
 					  RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	}
-	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (r->ring == NULL || r->efd < 0) {
+	r->hot.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->hot.ring == NULL || r->hot.efd < 0) {
 		return NULL;
 	}
 	return r;
@@ -1329,7 +1340,7 @@ nb_reactors_init(const struct nb_reactor_opts *opts)
 	unsigned int i;
 	int rc;
 
-	if (atomic_load(&g_initialized)) {
+	if (atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "init: already initialised");
 		return -EALREADY;
 	}
@@ -1366,40 +1377,44 @@ nb_reactors_init(const struct nb_reactor_opts *opts)
 		return rc;
 	}
 	o.lcores = NULL;
-	o.nb_lcores = g_nb_lcores;
+	o.nb_lcores = nb_reactor_count;
 	g_opts = o;
-	g_backoff = o.idle == NB_REACTOR_IDLE_BACKOFF;
+	nb_reactor_backoff = o.idle == NB_REACTOR_IDLE_BACKOFF;
 
 	/* A cache may hold 1.5x its size: keep that well below the pool. */
 	g_cache_size = RTE_MIN(o.msg_pool_size / 8,
 			       (unsigned int)RTE_MEMPOOL_CACHE_MAX_SIZE / 2);
-	g_msg_pool = rte_mempool_create("nbr_msg_pool", o.msg_pool_size,
+	nb_reactor_msg_pool = rte_mempool_create("nbr_msg_pool", o.msg_pool_size,
 					sizeof(struct nb_msg), g_cache_size, 0,
 					NULL, NULL, NULL, NULL, SOCKET_ID_ANY,
 					0);
-	if (g_msg_pool == NULL) {
+	if (nb_reactor_msg_pool == NULL) {
 		REACTOR_LOG(ERR, "init: no message pool of %u: %s",
 			    o.msg_pool_size, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		if (reactor_create(g_lcores[i]) == NULL) {
+	for (i = 0; i < nb_reactor_count; i++) {
+		if (reactor_create(nb_reactor_lcores[i]) == NULL) {
 			REACTOR_LOG(ERR, "init: cannot create the reactor of "
-				    "lcore %u", g_lcores[i]);
+				    "lcore %u", nb_reactor_lcores[i]);
 			reactors_free_all();
-			rte_mempool_free(g_msg_pool);
-			g_msg_pool = NULL;
+			rte_mempool_free(nb_reactor_msg_pool);
+			nb_reactor_msg_pool = NULL;
 			return -ENOMEM;
 		}
 	}
-	atomic_store(&g_stop, false);
+	__atomic_store_n(&nb_reactor_stop_flag, false, __ATOMIC_SEQ_CST);
 	atomic_store(&g_started, false);
+	for (i = 0; i < nb_reactor_count; i++) {
+		nb_reactor_hot_tab[nb_reactor_lcores[i]] =
+			&nb_reactor_tab[nb_reactor_lcores[i]]->hot;
+	}
 	if (!registered) {
-		reactor_telemetry_register();
-		reactor_usage_cb_register();
+		nb_reactor_telemetry_setup();
+		nb_reactor_usage_cb_setup();
 		registered = true;
 	}
-	atomic_store(&g_initialized, true);
+	atomic_store(&nb_reactor_inited, true);
 	return 0;
 }
 
@@ -1409,7 +1424,7 @@ nb_reactors_start(void)
 	unsigned int main_lcore = rte_get_main_lcore(), i, l;
 	bool expected = false;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "start: reactors are not initialised");
 		return -ENODEV;
 	}
@@ -1417,8 +1432,8 @@ nb_reactors_start(void)
 		REACTOR_LOG(ERR, "start: call it on the main lcore");
 		return -EPERM;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		l = g_lcores[i];
+	for (i = 0; i < nb_reactor_count; i++) {
+		l = nb_reactor_lcores[i];
 		if (l != main_lcore && rte_eal_get_lcore_state(l) != WAIT) {
 			REACTOR_LOG(ERR, "start: lcore %u is busy", l);
 			return -EBUSY;
@@ -1428,28 +1443,28 @@ nb_reactors_start(void)
 		REACTOR_LOG(ERR, "start: already started");
 		return -EALREADY;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		l = g_lcores[i];
+	for (i = 0; i < nb_reactor_count; i++) {
+		l = nb_reactor_lcores[i];
 		if (l == main_lcore) {
 			continue;
 		}
-		if (rte_eal_remote_launch(reactor_thread, g_reactor[l], l) != 0) {
+		if (rte_eal_remote_launch(reactor_thread, nb_reactor_tab[l], l) != 0) {
 			REACTOR_LOG(ERR, "start: cannot launch lcore %u", l);
 			nb_reactors_stop();
 			break;
 		}
 	}
-	if (g_reactor[main_lcore] != NULL && !atomic_load(&g_stop)) {
-		reactor_thread(g_reactor[main_lcore]);
+	if (nb_reactor_tab[main_lcore] != NULL && !__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
+		reactor_thread(nb_reactor_tab[main_lcore]);
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		if (g_lcores[i] != main_lcore) {
-			rte_eal_wait_lcore(g_lcores[i]);
+	for (i = 0; i < nb_reactor_count; i++) {
+		if (nb_reactor_lcores[i] != main_lcore) {
+			rte_eal_wait_lcore(nb_reactor_lcores[i]);
 		}
 	}
 	/* Messages that arrived after their reactor drained: release. */
-	for (i = 0; i < g_nb_lcores; i++) {
-		ring_release(g_reactor[g_lcores[i]]->ring);
+	for (i = 0; i < nb_reactor_count; i++) {
+		ring_release(nb_reactor_tab[nb_reactor_lcores[i]]->hot.ring);
 	}
 	return 0;
 }
@@ -1460,15 +1475,15 @@ nb_reactors_stop(void)
 	uint64_t one = 1;
 	unsigned int i;
 
-	atomic_store(&g_stop, true);
-	if (!atomic_load(&g_initialized)) {
+	__atomic_store_n(&nb_reactor_stop_flag, true, __ATOMIC_SEQ_CST);
+	if (!atomic_load(&nb_reactor_inited)) {
 		return;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		struct reactor *r = g_reactor[g_lcores[i]];
+	for (i = 0; i < nb_reactor_count; i++) {
+		struct reactor *r = nb_reactor_tab[nb_reactor_lcores[i]];
 
-		if (r != NULL && r->efd >= 0 &&
-		    write(r->efd, &one, sizeof(one)) < 0) {
+		if (r != NULL && r->hot.efd >= 0 &&
+		    write(r->hot.efd, &one, sizeof(one)) < 0) {
 			/* counter full: it wakes anyway */
 		}
 	}
@@ -1477,16 +1492,16 @@ nb_reactors_stop(void)
 bool
 nb_reactors_stopping(void)
 {
-	return atomic_load(&g_stop);
+	return __atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST);
 }
 
 unsigned int
 nb_reactor_msgs_outstanding(void)
 {
-	if (!atomic_load(&g_initialized) || g_msg_pool == NULL) {
+	if (!atomic_load(&nb_reactor_inited) || nb_reactor_msg_pool == NULL) {
 		return 0;
 	}
-	return g_msg_pool->size - rte_mempool_avail_count(g_msg_pool);
+	return nb_reactor_msg_pool->size - rte_mempool_avail_count(nb_reactor_msg_pool);
 }
 
 void
@@ -1494,27 +1509,27 @@ nb_reactors_fini(void)
 {
 	unsigned int i, missing;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		REACTOR_LOG(ERR, "fini: not initialised");
 		return;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		if (atomic_load(&g_reactor[g_lcores[i]]->running)) {
+	for (i = 0; i < nb_reactor_count; i++) {
+		if (atomic_load(&nb_reactor_tab[nb_reactor_lcores[i]]->running)) {
 			REACTOR_LOG(ERR, "fini: lcore %u still runs; stop and "
 				    "wait for nb_reactors_start() first",
-				    g_lcores[i]);
+				    nb_reactor_lcores[i]);
 			return;
 		}
 	}
-	atomic_store(&g_stop, true);
+	__atomic_store_n(&nb_reactor_stop_flag, true, __ATOMIC_SEQ_CST);
 	reactors_free_all();
 	missing = nb_reactor_msgs_outstanding();
 	if (missing != 0) {
 		REACTOR_LOG(WARNING, "fini: %u message objects missing from "
 			    "the pool", missing);
 	}
-	atomic_store(&g_initialized, false);
-	rte_mempool_free(g_msg_pool);
-	g_msg_pool = NULL;
-	g_nb_lcores = 0;
+	atomic_store(&nb_reactor_inited, false);
+	rte_mempool_free(nb_reactor_msg_pool);
+	nb_reactor_msg_pool = NULL;
+	nb_reactor_count = 0;
 }

@@ -78,20 +78,16 @@ struct call_all_ctx {
 	nb_msg_fn done_fn;
 	void *done_arg;
 	unsigned int origin;		/* lcore of the caller */
-	unsigned int next;		/* index in g_lcores of the next step */
+	unsigned int next;		/* index in nb_reactor_lcores of the next step */
 };
 
 TAILQ_HEAD(call_all_head, call_all_ctx);
 
 struct reactor {
-	/* Read by senders. */
-	struct rte_ring *ring;		/* MP/SC */
-	int efd;			/* eventfd, written to wake it */
-	atomic_int sleeping;		/* 1 while it sleeps (back-off) */
+	/* Read by senders (nb_reactor_send() is inline in nb_reactor.h). */
+	struct nb_reactor_hot hot;
 	unsigned int lcore;
-	atomic_bool live;		/* its owner has run a loop */
 	atomic_bool running;		/* inside nb_reactors_start() */
-	uint64_t msgs_refused;		/* atomically incremented by senders */
 	atomic_bool chans_pending;	/* channels wait in pending[] */
 	rte_spinlock_t chan_lock;	/* pending[], nb_pending, nb_chans */
 	struct nb_reactor_channel *pending[NB_REACTOR_MAX_CHANNELS];
@@ -109,6 +105,8 @@ struct reactor {
 	unsigned int nb_chans;
 	unsigned int idle_loops;	/* consecutive idle loops */
 	uint64_t now;			/* time of the current loop */
+	uint64_t last_tsc;		/* start of the previous loop (0: none) */
+	bool last_work;			/* the previous loop did work */
 
 	/* Stats: written by the owner, read by anyone. */
 	uint64_t loops;
@@ -123,13 +121,16 @@ struct reactor {
 	unsigned int nb_pollers;
 };
 
-/* Globals shared by reactor.c and reactor_stats.c. */
-extern struct reactor *g_reactor[RTE_MAX_LCORE];
-extern unsigned int g_lcores[RTE_MAX_LCORE];
-extern unsigned int g_nb_lcores;
-extern atomic_bool g_initialized;
+/*
+ * Shared by reactor.c and reactor_stats.c; nb_-prefixed so that they
+ * cannot clash with other libraries in the static libnbkit.a (not API).
+ */
+extern struct reactor *nb_reactor_tab[RTE_MAX_LCORE];
+extern unsigned int nb_reactor_lcores[RTE_MAX_LCORE];
+extern unsigned int nb_reactor_count;
+extern atomic_bool nb_reactor_inited;
 
-void reactor_telemetry_register(void);
-void reactor_usage_cb_register(void);
+void nb_reactor_telemetry_setup(void);
+void nb_reactor_usage_cb_setup(void);
 
 #endif /* REACTOR_INTERNAL_H */

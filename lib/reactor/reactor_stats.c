@@ -4,6 +4,7 @@
  * dump, telemetry (/nbkit/reactor/list, /nbkit/reactor/info,<lcore>) and
  * DPDK's lcore usage callback.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -17,10 +18,10 @@
 static struct reactor *
 stats_reactor(unsigned int lcore)
 {
-	if (!atomic_load(&g_initialized) || lcore >= RTE_MAX_LCORE) {
+	if (!atomic_load(&nb_reactor_inited) || lcore >= RTE_MAX_LCORE) {
 		return NULL;
 	}
-	return g_reactor[lcore];
+	return nb_reactor_tab[lcore];
 }
 
 int
@@ -28,7 +29,7 @@ nb_reactor_stats_get(unsigned int lcore, struct nb_reactor_stats *s)
 {
 	struct reactor *r;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		return -ENODEV;
 	}
 	r = stats_reactor(lcore);
@@ -44,9 +45,9 @@ nb_reactor_stats_get(unsigned int lcore, struct nb_reactor_stats *s)
 	s->busy_tsc = r->busy_tsc;
 	s->idle_tsc = r->idle_tsc;
 	s->msgs_run = r->msgs_run;
-	s->msgs_refused = __atomic_load_n(&r->msgs_refused, __ATOMIC_RELAXED);
+	s->msgs_refused = __atomic_load_n(&r->hot.msgs_refused, __ATOMIC_RELAXED);
 	s->sleeps = r->sleeps;
-	s->sleeping = atomic_load(&r->sleeping) != 0;
+	s->sleeping = __atomic_load_n(&r->hot.sleeping, __ATOMIC_RELAXED) != 0;
 	return 0;
 }
 
@@ -74,7 +75,7 @@ nb_reactor_lcore_usage(unsigned int lcore, uint64_t *busy, uint64_t *total)
 {
 	struct reactor *r;
 
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		return -ENODEV;
 	}
 	r = stats_reactor(lcore);
@@ -94,13 +95,13 @@ nb_reactor_dump(FILE *f)
 	if (f == NULL) {
 		f = stdout;
 	}
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		fprintf(f, "reactors: not initialised\n");
 		return;
 	}
-	fprintf(f, "reactors: %u\n", g_nb_lcores);
-	for (i = 0; i < g_nb_lcores; i++) {
-		struct reactor *r = g_reactor[g_lcores[i]];
+	fprintf(f, "reactors: %u\n", nb_reactor_count);
+	for (i = 0; i < nb_reactor_count; i++) {
+		struct reactor *r = nb_reactor_tab[nb_reactor_lcores[i]];
 		struct nb_reactor_stats s;
 		struct nb_poller *p;
 		uint64_t tot;
@@ -140,11 +141,11 @@ tel_list(const char *cmd __rte_unused, const char *params __rte_unused,
 	unsigned int i;
 
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
-	if (!atomic_load(&g_initialized)) {
+	if (!atomic_load(&nb_reactor_inited)) {
 		return 0;
 	}
-	for (i = 0; i < g_nb_lcores; i++) {
-		rte_tel_data_add_array_int(d, (int)g_lcores[i]);
+	for (i = 0; i < nb_reactor_count; i++) {
+		rte_tel_data_add_array_int(d, (int)nb_reactor_lcores[i]);
 	}
 	return 0;
 }
@@ -185,11 +186,20 @@ tel_info(const char *cmd __rte_unused, const char *params,
 	if (pollers == NULL) {
 		return 0;
 	}
-	/* Poller name -> runs (a name may repeat: the first one shows). */
+	/* Poller name -> runs ('_' for other characters; a name may repeat). */
 	rte_tel_data_start_dict(pollers);
 	rte_spinlock_lock(&r->all_lock);
 	TAILQ_FOREACH(p, &r->all, all) {
-		rte_tel_data_add_dict_u64(pollers, p->name, p->runs);
+		char key[NB_POLLER_NAME_LEN];
+		unsigned int i;
+
+		/* telemetry keys: letters, digits and '_' only */
+		for (i = 0; p->name[i] != '\0' && i < sizeof(key) - 1; i++) {
+			key[i] = isalnum((unsigned char)p->name[i]) ?
+				 p->name[i] : '_';
+		}
+		key[i] = '\0';
+		rte_tel_data_add_dict_u64(pollers, key, p->runs);
 	}
 	rte_spinlock_unlock(&r->all_lock);
 	rte_tel_data_add_dict_container(d, "poller_runs", pollers, 0);
@@ -197,7 +207,7 @@ tel_info(const char *cmd __rte_unused, const char *params,
 }
 
 void
-reactor_telemetry_register(void)
+nb_reactor_telemetry_setup(void)
 {
 	rte_telemetry_register_cmd("/nbkit/reactor/list", tel_list,
 				   "Lcores running an nbkit reactor. No parameters");
@@ -225,13 +235,13 @@ usage_cb(unsigned int lcore, struct rte_lcore_usage *u)
 }
 
 void
-reactor_usage_cb_register(void)
+nb_reactor_usage_cb_setup(void)
 {
 	rte_lcore_register_usage_cb(usage_cb);
 }
 #else
 void
-reactor_usage_cb_register(void)
+nb_reactor_usage_cb_setup(void)
 {
 }
 #endif

@@ -24,10 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
@@ -127,6 +130,29 @@ poller_runs(const struct nb_poller *p)
 	return s.runs;
 }
 
+/*
+ * A timed poller on the main reactor that stops everything after @secs:
+ * a test whose reactors never stop fails its assertions instead of hanging.
+ */
+static bool g_watchdog_fired;
+
+static int
+watchdog_poller(void *arg)
+{
+	(void)arg;
+	g_watchdog_fired = true;
+	nb_reactors_stop();
+	return NB_POLLER_BUSY;
+}
+
+static struct nb_poller *
+watchdog_register(uint64_t secs)
+{
+	g_watchdog_fired = false;
+	return nb_poller_register(g_main, watchdog_poller, NULL,
+				  secs * 1000000, "watchdog");
+}
+
 static int
 count_poller(void *arg)
 {
@@ -220,7 +246,7 @@ test_bad_input(void)
 		NB_TEST_ASSERT_INT_EQ(nb_reactor_send_bulk(g_main, m, 2),
 				      -EINVAL);
 	}
-	CU_ASSERT_PTR_NULL(nb_reactor_channel_create(bad, 0));
+	CU_ASSERT_PTR_NULL(nb_reactor_channel_create(bad));
 	NB_TEST_ASSERT_INT_EQ(nb_poller_pause(NULL), -EINVAL);
 	NB_TEST_ASSERT_INT_EQ(nb_poller_resume(NULL), -EINVAL);
 	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(NULL), -EINVAL);
@@ -307,6 +333,17 @@ test_pollers_virtual_clock(void)
 	NB_TEST_ASSERT_INT_EQ(nb, 12);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
 	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);
+	/*
+	 * A loop's time runs to the next loop's start: loops at t = 1..100,
+	 * 135, 144, 145 did work, so t = 1..146 is busy; the loop at 146 did
+	 * none, so 146..150 is idle.
+	 */
+	NB_TEST_ASSERT_INT_EQ(rs.busy_tsc, 145);
+	NB_TEST_ASSERT_INT_EQ(rs.idle_tsc, 0);
+	NB_TEST_ASSERT_INT_EQ(delay_us_poll(4), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.busy_tsc, 145);
+	NB_TEST_ASSERT_INT_EQ(rs.idle_tsc, 4);
 
 	/* Many timed pollers: the heap keeps each on its own period. */
 	{
@@ -448,6 +485,108 @@ test_pause_resume(void)
 }
 
 /*
+ * Poller control from another thread: carried by messages to the owner
+ */
+
+struct remote_ctl {
+	struct nb_poller *p;
+	uint64_t *runs;
+	int op;			/* 0 register, 1 pause, 2 resume, 3 unregister */
+	int rc;
+};
+
+static void *
+remote_ctl_thread(void *arg)
+{
+	struct remote_ctl *c = arg;
+
+	switch (c->op) {
+	case 0:
+		c->p = nb_poller_register(g_main, count_poller, c->runs, 0,
+					  "remote");
+		c->rc = c->p != NULL ? 0 : -rte_errno;
+		break;
+	case 1:
+		c->rc = nb_poller_pause(c->p);
+		break;
+	case 2:
+		c->rc = nb_poller_resume(c->p);
+		break;
+	default:
+		c->rc = nb_poller_unregister(&c->p);
+		break;
+	}
+	return NULL;
+}
+
+static int
+remote_op(struct remote_ctl *c, int op)
+{
+	pthread_t th;
+
+	c->op = op;
+	c->rc = -1;
+	if (pthread_create(&th, NULL, remote_ctl_thread, c) != 0) {
+		return -1;
+	}
+	pthread_join(th, NULL);
+	return c->rc;
+}
+
+static void
+test_remote_control(void)
+{
+	struct remote_ctl c = { 0 };
+	struct nb_poller *copy;
+	struct nb_reactor_stats rs;
+	uint64_t runs = 0;
+	int i;
+
+	vclock_on();
+	NB_TEST_ASSERT_INT_EQ(init_main_only(0, 0), 0);
+	c.runs = &runs;
+	/* registered from a pthread: queued until the owner's next loop */
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 0), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.p);
+	NB_TEST_ASSERT_INT_EQ(runs, 0);
+	delay_us_poll(1);	/* the message adds it; it runs in this loop */
+	NB_TEST_ASSERT_INT_EQ(runs, 1);
+	delay_us_poll(1);
+	NB_TEST_ASSERT_INT_EQ(runs, 2);
+
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 1), 0);	/* pause */
+	NB_TEST_ASSERT_INT_EQ(runs, 2);		/* nothing until the owner runs */
+	for (i = 0; i < 5; i++) {
+		delay_us_poll(1);
+	}
+	NB_TEST_ASSERT_INT_EQ(runs, 2);
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 2), 0);	/* resume */
+	for (i = 0; i < 5; i++) {
+		delay_us_poll(1);
+	}
+	NB_TEST_ASSERT_INT_EQ(runs, 7);
+	copy = c.p;
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 3), 0);	/* unregister */
+	CU_ASSERT_PTR_NULL(c.p);
+	/* a second unregister through another copy, before the owner ran the
+	 * first: refused, nothing freed twice */
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&copy), -EALREADY);
+	CU_ASSERT_PTR_NOT_NULL(copy);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_pause(copy), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);	/* until the owner runs */
+	delay_us_poll(1);
+	NB_TEST_ASSERT_INT_EQ(runs, 7);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 0);
+	/* register, pause, resume, unregister: 4 messages, none refused */
+	NB_TEST_ASSERT_INT_EQ(rs.msgs_run, 4);
+	NB_TEST_ASSERT_INT_EQ(rs.msgs_refused, 0);
+	fini_audit();
+	vclock_off();
+}
+
+/*
  * Messages: order per sender, from a worker lcore and a pthread at once
  */
 
@@ -524,7 +663,7 @@ order_chan_thread(void *arg)
 {
 	struct order_sender *s = arg;
 
-	s->ch = nb_reactor_channel_create(g_main, 512);
+	s->ch = nb_reactor_channel_create(g_main);
 	atomic_store(&g_chan_ready, true);
 	if (s->ch == NULL) {
 		atomic_fetch_add(&s->errors, 1000000);
@@ -650,7 +789,8 @@ test_eagain_recovery(void)
 		NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_main, count_msg, &cnt), 0);
 	}
 	nb_reactors_stop();
-	nb_reactors_fini();
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 10);
+	nb_reactors_fini();	/* releases the 10 without running them */
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&cnt), 65);
 }
 
@@ -706,7 +846,9 @@ test_call_all(void)
 	/* the caller must be a reactor */
 	kick = nb_poller_register(g_worker, call_all_kick, &kick, 100, "kick");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(kick);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(watchdog_register(20));
 	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), 0);
+	CU_ASSERT_FALSE(g_watchdog_fired);
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_call_idx), 2);
 	NB_TEST_ASSERT_INT_EQ(g_call_order[0], RTE_MIN(g_main, g_worker));
 	NB_TEST_ASSERT_INT_EQ(g_call_order[1], RTE_MAX(g_main, g_worker));
@@ -841,13 +983,6 @@ xchg_poller(void *arg)
 	return k > 0 ? NB_POLLER_BUSY : NB_POLLER_IDLE;
 }
 
-static int
-xchg_watchdog(void *arg)
-{
-	(void)arg;
-	nb_reactors_stop();	/* 30 s: something is lost */
-	return NB_POLLER_BUSY;
-}
 
 static void
 test_two_lcores_exchange(void)
@@ -862,11 +997,12 @@ test_two_lcores_exchange(void)
 	NB_TEST_ASSERT_INT_EQ(init_both(64, 1023, NB_REACTOR_IDLE_SPIN), 0);
 	a = nb_poller_register(g_main, xchg_poller, &g_x[0], 0, "xchg-main");
 	b = nb_poller_register(g_worker, xchg_poller, &g_x[1], 0, "xchg-worker");
-	w = nb_poller_register(g_main, xchg_watchdog, NULL, 30000000, "watchdog");
+	w = watchdog_register(30);
 	CU_ASSERT_FATAL(a != NULL && b != NULL && w != NULL);
 	t0 = rte_rdtsc();
 	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), 0);
 	t0 = rte_rdtsc() - t0;
+	CU_ASSERT_FALSE(g_watchdog_fired);
 	NB_TEST_ASSERT_INT_EQ(g_x[0].sent, XCHG_N);
 	NB_TEST_ASSERT_INT_EQ(g_x[1].sent, XCHG_N);
 	/* messages to the main side are counted in g_x[0].recv */
@@ -976,11 +1112,13 @@ test_backoff_wake(void)
 	t = nb_poller_register(g_worker, idle_poller, &g_timer_runs, 5000,
 			       "worker-timer");
 	CU_ASSERT_FATAL(d != NULL && t != NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(watchdog_register(20));
 	getrusage(RUSAGE_SELF, &ru0);
 	t0 = rte_rdtsc();
 	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), 0);
 	wall = rte_rdtsc() - t0;
 	getrusage(RUSAGE_SELF, &ru1);
+	CU_ASSERT_FALSE(g_watchdog_fired);
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_wake_done), WAKE_ROUNDS);
 	CU_ASSERT(atomic_load(&g_wake_slept) >= WAKE_ROUNDS);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_worker, &s), 0);
@@ -1038,11 +1176,79 @@ test_dump_stats(void)
 	fini_audit();
 }
 
+/*
+ * Telemetry, through DPDK's own socket from inside the process: what
+ * dpdk-telemetry.py would read.
+ */
+static int
+tel_query(const char *cmd, char *out, size_t len)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	ssize_t n;
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dpdk_telemetry.v2",
+		 rte_eal_get_runtime_dir());
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    read(fd, out, len - 1) <= 0 ||		/* the greeting */
+	    write(fd, cmd, strlen(cmd)) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	n = read(fd, out, len - 1);
+	close(fd);
+	if (n <= 0) {
+		return -EIO;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static void
+test_telemetry(void)
+{
+	char out[4096], cmd[64], want[64];
+	uint64_t n = 0;
+	struct nb_poller *p;
+	int i;
+
+	NB_TEST_ASSERT_INT_EQ(init_both(0, 0, NB_REACTOR_IDLE_SPIN), 0);
+	p = nb_poller_register(g_main, count_poller, &n, 0, "tel-poller");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (i = 0; i < 5; i++) {
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+	NB_TEST_ASSERT_INT_EQ(tel_query("/nbkit/reactor/list", out,
+					 sizeof(out)), 0);
+	snprintf(want, sizeof(want), "[%u,%u]", RTE_MIN(g_main, g_worker),
+		 RTE_MAX(g_main, g_worker));
+	NB_TEST_ASSERT_MSG(strstr(out, want) != NULL, "list: %s", out);
+	snprintf(cmd, sizeof(cmd), "/nbkit/reactor/info,%u", g_main);
+	NB_TEST_ASSERT_INT_EQ(tel_query(cmd, out, sizeof(out)), 0);
+	/* '-' is not allowed in a telemetry key: it shows as '_' */
+	NB_TEST_ASSERT_MSG(strstr(out, "\"loops\":5") != NULL &&
+			   strstr(out, "\"tel_poller\":5") != NULL,
+			   "info: %s", out);
+	/* a lcore without a reactor, garbage: an error reply, no crash */
+	NB_TEST_ASSERT_INT_EQ(tel_query("/nbkit/reactor/info,99", out,
+					 sizeof(out)), 0);
+	NB_TEST_ASSERT_MSG(strstr(out, "null") != NULL, "info,99: %s", out);
+	NB_TEST_ASSERT_INT_EQ(tel_query("/nbkit/reactor/info,x1", out,
+					 sizeof(out)), 0);
+	NB_TEST_ASSERT_MSG(strstr(out, "null") != NULL, "info,x1: %s", out);
+	fini_audit();
+}
+
 static const CU_TestInfo tests[] = {
 	{ "bad_input", test_bad_input },
 	{ "pollers_virtual_clock", test_pollers_virtual_clock },
 	{ "unregister_in_callback", test_unregister_in_callback },
 	{ "pause_resume", test_pause_resume },
+	{ "remote_control", test_remote_control },
 	{ "msg_order_pthread_channel", test_msg_order_pthread_channel },
 	{ "eagain_recovery", test_eagain_recovery },
 	{ "call_all", test_call_all },
@@ -1050,6 +1256,7 @@ static const CU_TestInfo tests[] = {
 	{ "two_lcores_exchange", test_two_lcores_exchange },
 	{ "backoff_wake", test_backoff_wake },
 	{ "dump_stats", test_dump_stats },
+	{ "telemetry", test_telemetry },
 	CU_TEST_INFO_NULL,
 };
 
