@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * nb-fwd internals: the configuration, the forwarding engine interface (in
+ * the spirit of testpmd's struct fwd_engine), streams, per-stream counters
+ * and the frame checks every engine that reads headers shares.
+ *
+ * A stream is one (RX port, RX queue) -> (TX port, TX queue) pair; each
+ * stream runs as one active reactor poller on its forwarding lcore, and the
+ * poller function is the engine's burst function itself, so a burst costs
+ * one indirect call and the per-packet work is inlined.
+ */
+#ifndef NB_FWD_H
+#define NB_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#define FWD_MAX_PORTS 16
+#define FWD_MAX_BURST 512
+#define FWD_MAX_SEGS 16
+#define FWD_MAX_STREAMS 256
+#define FWD_MAX_SPECS 16
+#define FWD_LAT_FLOWS 64
+
+/** Why a frame was not processed (counted per stream, per reason). */
+enum fwd_bad {
+	FWD_BAD_ZERO_LEN = 0,	/**< pkt_len 0 */
+	FWD_BAD_RUNT,		/**< shorter than an Ethernet header */
+	FWD_BAD_OVERSIZE,	/**< longer than --max-pkt-len (+4 per VLAN tag) */
+	FWD_BAD_VLAN_STACK,	/**< more than two VLAN tags */
+	FWD_BAD_SPLIT_HDR,	/**< headers not in the first segment */
+	FWD_BAD_TRUNC_L3,	/**< IPv4 header cut short */
+	FWD_BAD_IHL,		/**< IPv4 version/IHL wrong */
+	FWD_BAD_IP_LEN,		/**< IPv4 total length wrong for the frame */
+	FWD_BAD_TRUNC_L4,	/**< UDP/TCP header cut short */
+	FWD_BAD_L4_LEN,		/**< UDP length or TCP data offset wrong */
+	FWD_BAD_MAX,
+};
+
+/** Names of enum fwd_bad, as the summary and JSON print them. */
+extern const char *const fwd_bad_names[FWD_BAD_MAX];
+
+enum fwd_topology {
+	FWD_TOPO_PAIRED = 0,
+	FWD_TOPO_CHAINED,
+	FWD_TOPO_LOOP,
+};
+
+/** Command line configuration. */
+struct fwd_cfg {
+	const char *mode;
+	unsigned int nb_cores;
+	uint16_t rxq, txq, rxd, txd;
+	uint16_t burst;
+	uint16_t txpkts[FWD_MAX_SEGS];
+	unsigned int nb_txpkts;
+	uint32_t tx_pkt_len;		/* sum of txpkts */
+	double stats_period;		/* seconds, 0: none */
+	double duration;		/* seconds, 0: until a signal */
+	struct rte_ether_addr peer[FWD_MAX_PORTS];
+	unsigned int total_mbufs;	/* 0: computed */
+	unsigned int mbcache;
+	uint16_t mbuf_size;		/* data room incl. headroom */
+	enum fwd_topology topo;
+	unsigned int flowgen_flows;
+	const char *json;
+	const char *pool_ops;
+	const char *pool_mode;
+	bool has_ip;
+	uint32_t ip;			/* network order */
+	const char *specs[FWD_MAX_SPECS];
+	unsigned int nb_specs;
+	bool flush_rx;
+	bool latency;
+	uint32_t max_pkt_len;
+	uint16_t pipeline_ring;
+	bool idle_spin;			/* --idle spin */
+};
+
+/** Per-stream counters: written by the stream's lcore only. */
+struct fwd_counters {
+	uint64_t rx;			/**< packets received */
+	uint64_t tx;			/**< packets the device took */
+	uint64_t tx_dropped;		/**< refused by the device, freed */
+	uint64_t dropped;		/**< dropped by the engine (bad or not for us) */
+	uint64_t bad[FWD_BAD_MAX];	/**< per reason */
+	uint64_t csum_bad_ip;		/**< csum: bad IPv4 header checksums (fixed) */
+	uint64_t csum_bad_l4;		/**< csum: bad UDP/TCP checksums (fixed) */
+	uint64_t nombuf;		/**< txonly/clone: allocation failures */
+	uint64_t arp_replies, icmp_replies;
+	uint64_t not_ip;		/**< parsed modes: frames that are not IPv4 */
+};
+
+/** Latency receiver state (rxonly --latency, txonly --latency). */
+struct fwd_latency {
+	uint64_t samples;
+	uint64_t min, max;
+	uint64_t hist[64 * 64];		/* log-linear buckets of TSC ticks */
+	uint64_t lost, reordered, dup;
+	uint32_t next_seq[FWD_LAT_FLOWS];
+	bool seen[FWD_LAT_FLOWS];
+};
+
+struct fwd_stream;
+struct fwd_engine;
+
+struct fwd_port {
+	struct nb_port *port;
+	char name[64];
+	struct rte_ether_addr mac;
+	uint16_t nb_rxq, nb_txq;
+};
+
+/** A stream: what one poller forwards. */
+struct fwd_stream {
+	struct nb_port *rx_port;
+	struct nb_port *tx_port;
+	uint16_t rxq, txq;
+	uint16_t rx_pi, tx_pi;		/* indexes in g_fwd.ports */
+	uint16_t burst;
+	uint16_t lcore;
+	uint16_t idx;
+	struct rte_ether_addr tx_src;	/* mac: tx port's address */
+	struct rte_ether_addr tx_dst;	/* mac: peer of the tx port */
+	struct rte_mempool *mp;		/* txonly/flowgen/clone */
+	struct nb_pool *pool;
+	uint32_t max_pkt_len;
+	uint32_t seq;			/* txonly --latency */
+	uint32_t flow;			/* flowgen: next flow */
+	uint32_t nb_flows;
+	uint32_t ip;			/* icmpecho address, network order */
+	struct rte_ring *ring;		/* pipeline: RX -> worker */
+	struct fwd_stream *peer_streams[FWD_MAX_PORTS]; /* clone-fanout */
+	unsigned int nb_fanout;
+	struct fwd_latency *lat;
+	struct nb_poller *poller;
+	struct nb_poller *poller2;	/* pipeline worker / txonly latency RX */
+	uint16_t core_idx;		/* index among the forwarding lcores */
+	bool rx_counted;		/* c.rx counts port receives (not ring dequeues) */
+	bool no_tx;			/* never transmits (rxonly, latency receiver) */
+	uint64_t pkts;			/* packets this poller handled (cycles/packet) */
+	struct fwd_counters c;
+	uint64_t burst_hist[FWD_MAX_BURST + 1];
+} __rte_cache_aligned;
+
+/** A forwarding engine (one per --forward-mode). */
+struct fwd_engine {
+	const char *name;
+	const char *help;
+	int (*fwd)(void *stream);	/**< one burst; the poller function */
+	int (*init)(struct fwd_stream *fs); /**< optional, before start */
+	bool tx_same_port;		/**< transmit on the RX port (icmpecho) */
+	bool needs_ip;			/**< --ip required */
+	bool pipeline;			/**< second poller on another lcore */
+	bool fanout;			/**< transmits on every other port */
+	bool generator;			/**< builds packets (txonly, flowgen) */
+};
+
+/** The running app (main.c). */
+struct fwd_app {
+	struct fwd_cfg cfg;
+	const struct fwd_engine *eng;
+	struct nb_pool *pool;
+	struct fwd_port ports[FWD_MAX_PORTS];
+	unsigned int nb_ports;
+	struct fwd_stream *streams[FWD_MAX_STREAMS];
+	unsigned int nb_streams;
+	unsigned int fwd_lcores[RTE_MAX_LCORE];
+	unsigned int nb_fwd_lcores;
+	uint64_t start_tsc, stop_tsc;
+	FILE *json;
+	/* last stats period */
+	uint64_t last_tsc;
+	uint64_t last_ipk[FWD_MAX_PORTS], last_opk[FWD_MAX_PORTS];
+	uint64_t last_ib[FWD_MAX_PORTS], last_ob[FWD_MAX_PORTS];
+};
+extern struct fwd_app g_fwd;
+
+extern const struct fwd_engine *const fwd_engines[];
+void fwd_engines_config(const struct fwd_cfg *c);
+int fwd_pipe_worker(void *arg);
+int fwd_latrx(void *arg);
+
+/* stats.c */
+int fwd_stats_poller(void *arg);
+/** Print the summary (and JSON); lost < 0: audit failed. */
+void fwd_summary(FILE *f, int lost);
+const struct fwd_engine *fwd_engine_find(const char *name);
+
+/* opts.c */
+void fwd_cfg_defaults(struct fwd_cfg *c);
+/** Parse nb-fwd's options; 0, 1 (--help/--version done: exit 0) or -1 (error printed: exit 2). */
+int fwd_parse_args(struct fwd_cfg *c, int argc, char **argv);
+void fwd_usage(FILE *f);
+
+/* pkt.c: frame checks and templates */
+
+/** What fwd_parse_l2l4() found about a frame that passed. */
+struct fwd_hdrs {
+	uint16_t l2_len;		/* Ethernet + VLAN tags */
+	uint16_t l3_len;		/* IPv4 header */
+	uint16_t l4_len;		/* UDP 8, TCP data offset; 0 other */
+	uint16_t ip_len;		/* IPv4 total length */
+	uint8_t proto;			/* IPv4 protocol, 0 if not IPv4 */
+	uint8_t vlans;
+	uint16_t ether_type;		/* innermost, host order */
+};
+
+/**
+ * Check a frame's L2 header: it must be whole in the first segment.
+ * @return FWD_BAD_MAX when usable, else the reason.
+ */
+int fwd_check_l2(const struct rte_mbuf *m, uint32_t max_pkt_len);
+
+/**
+ * Parse and check L2 (up to two VLAN tags), IPv4 and UDP/TCP headers; every
+ * header read must lie in the first segment's data.
+ * @return FWD_BAD_MAX when usable (h filled; h->proto 0 for non-IPv4),
+ *   else the reason.
+ */
+int fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
+		   struct fwd_hdrs *h);
+
+/** Verify and fix the IPv4 and UDP/TCP checksums; bit 0: IP was bad, bit 1: L4 was bad. */
+int fwd_csum_fix(struct rte_mbuf *m, const struct fwd_hdrs *h);
+
+/** Build the txonly template (Ether/IPv4/UDP, valid IP checksum) for a frame of len bytes. */
+void fwd_template(uint8_t *t, uint32_t len, const struct rte_ether_addr *src,
+		  const struct rte_ether_addr *dst);
+#define FWD_TEMPLATE_LEN 42		/* Ether + IPv4 + UDP */
+
+/** RTE_IPV4() without its signed shift (UBSan: 198 << 24 overflows int). */
+#define FWD_IPV4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
+			      ((uint32_t)(c) << 8) | (uint32_t)(d))
+
+/** Latency stamp in the UDP payload. */
+struct fwd_stamp {
+	uint32_t magic;
+	uint64_t tsc;
+	uint32_t seq;
+	uint32_t flow;
+} __attribute__((packed));
+#define FWD_STAMP_MAGIC UINT32_C(0x6e627473)	/* "nbts" */
+#define FWD_STAMP_OFF FWD_TEMPLATE_LEN
+
+void fwd_lat_record(struct fwd_latency *l, const struct fwd_stamp *s,
+		    uint64_t now);
+uint64_t fwd_lat_percentile(const struct fwd_latency *l, double p);
+
+#endif /* NB_FWD_H */

@@ -1,0 +1,585 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Functional tests of nb-fwd: real processes on net_null, net_ring,
+net_pcap, loop and net_tap ports, checked against exact expectations.
+
+    fwd_test.py NB_FWD CASE        (CASE: see CASES at the end)
+
+Exit 0 when the case passed, 1 with a message when it failed.
+"""
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+NB_FWD = sys.argv[1]
+TMP = tempfile.mkdtemp(prefix="nbfwd%d." % os.getpid())
+NOHUGE = ["--no-huge", "--no-shconf", "-m", "512"] if os.environ.get("NB_TEST_NO_HUGE") else []
+EAL = ["-l", "0-1"] + NOHUGE
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def run(eal, opts, timeout=60, expect_rc=0):
+    """Run nb-fwd, return (stdout, summary JSON dict, period lines)."""
+    jf = os.path.join(TMP, "out.json")
+    if os.path.exists(jf):
+        os.unlink(jf)
+    cmd = [NB_FWD] + EAL + eal + ["--"] + opts + ["--json", jf]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout, text=True)
+    if p.returncode != expect_rc:
+        raise Fail("%s: exit %d (want %d)\n%s\n%s" % (" ".join(cmd), p.returncode,
+                   expect_rc, p.stdout[-3000:], p.stderr[-3000:]))
+    check("runtime error:" not in p.stderr and "Sanitizer" not in p.stderr,
+          "sanitizer report:\n" + p.stderr[-3000:])
+    lines = [json.loads(l) for l in open(jf)] if os.path.exists(jf) else []
+    summ = [l for l in lines if l["type"] == "summary"]
+    check(len(summ) == 1, "no summary JSON: " + p.stdout[-2000:])
+    check("buffers lost: 0" in p.stdout, "no 'buffers lost: 0' line")
+    check(summ[0]["buffers_lost"] == 0, "buffers lost")
+    return p.stdout, summ[0], [l for l in lines if l["type"] == "period"]
+
+
+# ---- frames and pcap files ------------------------------------------------
+
+def csum16(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def mac(s):
+    return bytes(int(x, 16) for x in s.split(":"))
+
+
+def ipv4(src, dst, proto, payload, ihl=5, tot=None, ttl=64, bad_csum=False):
+    vl = 0x40 | ihl
+    tot = 20 + len(payload) if tot is None else tot
+    h = struct.pack("!BBHHHBBH4s4s", vl, 0, tot, 1, 0, ttl, proto, 0,
+                    bytes(src), bytes(dst))
+    c = csum16(h)
+    if bad_csum:
+        c ^= 0x5555
+    return h[:10] + struct.pack("!H", c) + h[12:] + payload
+
+
+def udp(src_ip, dst_ip, sp, dp, data, ulen=None, bad_csum=False, zero_csum=False):
+    ulen = 8 + len(data) if ulen is None else ulen
+    h = struct.pack("!HHHH", sp, dp, ulen, 0) + data
+    if zero_csum:
+        return h
+    ph = bytes(src_ip) + bytes(dst_ip) + struct.pack("!BBH", 0, 17, len(h))
+    c = csum16(ph + h) or 0xffff
+    if bad_csum:
+        c ^= 0x1234
+    return h[:6] + struct.pack("!H", c) + h[8:]
+
+
+def tcp(src_ip, dst_ip, sp, dp, data, bad_csum=False):
+    h = struct.pack("!HHIIBBHHH", sp, dp, 1, 0, 5 << 4, 0x18, 1024, 0, 0) + data
+    ph = bytes(src_ip) + bytes(dst_ip) + struct.pack("!BBH", 0, 6, len(h))
+    c = csum16(ph + h)
+    if bad_csum:
+        c ^= 0x4321
+    return h[:16] + struct.pack("!H", c) + h[18:]
+
+
+A = [198, 18, 0, 1]
+B = [198, 18, 0, 2]
+SMAC = mac("02:11:22:33:44:55")
+DMAC = mac("02:66:77:88:99:aa")
+
+
+def eth(payload, et=0x0800, vlans=0):
+    h = DMAC + SMAC
+    for i in range(vlans):
+        h += struct.pack("!HH", 0x8100, 100 + i)
+    return h + struct.pack("!H", et) + payload
+
+
+def good_udp(n=0, size=64, bad_ip=False, bad_l4=False):
+    data = bytes((n + i) & 0xff for i in range(size - 42))
+    return eth(ipv4(A, B, 17, udp(A, B, 1000 + n, 2000, data, bad_csum=bad_l4),
+                    bad_csum=bad_ip))
+
+
+def good_tcp(n=0, bad_l4=False):
+    return eth(ipv4(A, B, 6, tcp(A, B, 3000 + n, 80, b"hello tcp", bad_csum=bad_l4)))
+
+
+def write_pcap(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1, i, len(fr), len(fr)))
+            f.write(fr)
+
+
+def read_pcap(path):
+    out = []
+    with open(path, "rb") as f:
+        d = f.read()
+    off = 24
+    while off + 16 <= len(d):
+        _, _, incl, _ = struct.unpack("<IIII", d[off:off + 16])
+        out.append(d[off + 16:off + 16 + incl])
+        off += 16 + incl
+    return out
+
+
+# Malformed frames: (name, frame, reason for L2-only engines, reason for
+# engines that parse L2-L4); None: the frame is fine for that engine.
+def malformed():
+    udp8 = udp(A, B, 1, 2, b"")
+    return [
+        ("zero", b"", "zero-length", "zero-length"),
+        ("runt", b"\x01" * 10, "runt", "runt"),
+        ("oversize", good_udp(1, 2000), "oversize", "oversize"),
+        ("vlan-stack", eth(ipv4(A, B, 17, udp(A, B, 1, 2, b"x" * 20)), et=0x0800, vlans=3),
+         None, "vlan-stack"),
+        ("trunc-l3", eth(b"\x45" + b"\0" * 9), None, "truncated-l3"),
+        ("bad-ihl", eth(ipv4(A, B, 17, udp(A, B, 1, 2, b"y" * 30), ihl=3)), None, "bad-ihl"),
+        ("bad-ihl-ver", b"", None, None),
+        ("bad-ip-len", eth(ipv4(A, B, 17, udp(A, B, 1, 2, b"z" * 22), tot=1000)), None, "bad-ip-length"),
+        ("trunc-l4", eth(ipv4(A, B, 17, b"\0" * 4) + b"\0" * 22), None, "truncated-l4"),
+        ("bad-l4-len", eth(ipv4(A, B, 17, udp(A, B, 1, 2, b"w" * 22, ulen=200))), None, "bad-l4-length"),
+        ("tcp-bad-doff", eth(ipv4(A, B, 6, struct.pack("!HHIIBBHHH", 1, 2, 0, 0, 2 << 4, 0, 0, 0, 0) + b"\0" * 6)),
+         None, "bad-l4-length"),
+    ]
+
+
+def malformed_set():
+    fr = []
+    for name, f, l2, l4 in malformed():
+        if name == "bad-ihl-ver":
+            continue
+        fr.append((name, f, l2, l4))
+    return fr
+
+
+REASONS = ["zero-length", "runt", "oversize", "vlan-stack", "split-header",
+           "truncated-l3", "bad-ihl", "bad-ip-length", "truncated-l4",
+           "bad-l4-length"]
+
+# ---- cases ----------------------------------------------------------------
+
+
+def case_cli():
+    p = subprocess.run([NB_FWD, "--help"], stdout=subprocess.PIPE, text=True)
+    check(p.returncode == 0, "--help exit %d" % p.returncode)
+    for o in ["forward-mode", "nb-cores", "rxq", "txq", "rxd", "txd", "burst",
+              "txpkts", "stats-period", "eth-peer", "total-num-mbufs",
+              "mbcache", "port-topology", "flowgen-flows", "duration", "json",
+              "pool-ops", "pool-mode", "ip", "port", "flush-rx", "help",
+              "version", "latency", "max-pkt-len"]:
+        blocks = p.stdout.split("\n  --")
+        blk = [b for b in blocks if b.split(" ")[0] == o]
+        check(blk, "--help does not list --" + o)
+        check("[" in blk[0] or o in ("help", "version"), "--help gives no default for --" + o)
+    for m in ["io", "mac", "macswap", "5tswap", "rxonly", "txonly", "flowgen",
+              "csum", "icmpecho", "clone-fanout", "pipeline"]:
+        check((" " + m + " ") in p.stdout, "--help does not list mode " + m)
+    p = subprocess.run([NB_FWD, "--version"], stdout=subprocess.PIPE, text=True)
+    check(p.returncode == 0 and "nb-fwd" in p.stdout and "DPDK" in p.stdout, "--version")
+    bad = [(["--burst", "0"], "--burst"), (["--burst", "x"], "--burst"),
+           (["--forward-mode", "nope"], "--forward-mode"),
+           (["--port-topology", "ring"], "--port-topology"),
+           (["--txpkts", "10"], "--txpkts"), (["--eth-peer", "0,zz"], "--eth-peer"),
+           (["--ip", "1.2.3"], "--ip"), (["--pool-ops", "x"], "--pool-ops"),
+           (["--pool-mode", "x"], "--pool-mode"), (["--bogus"], "--bogus"),
+           (["--duration", "-1"], "--duration"), (["--rxq", "0"], "--rxq"),
+           (["--mbcache", "9999"], "--mbcache"), (["--stats-period"], "--stats-period"),
+           (["--forward-mode", "icmpecho"], "--ip")]
+    for args, name in bad:
+        p = subprocess.run([NB_FWD, "--"] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        check(p.returncode == 2, "%s: exit %d, want 2" % (args, p.returncode))
+        lines = p.stderr.strip().splitlines()
+        check(len(lines) == 1 and name in lines[0], "%s: stderr %r" % (args, p.stderr))
+    # DPDK linked once, statically (EAL twice panics; shared costs a call
+    # per rte_lcore_id())
+    p = subprocess.run(["ldd", NB_FWD], stdout=subprocess.PIPE, text=True)
+    check("librte_eal" not in p.stdout, "nb-fwd loads DPDK's shared libraries")
+    # no port at all: exit 2, one line
+    p = subprocess.run([NB_FWD] + EAL + ["--", "--duration", "1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    check(p.returncode == 2 and "no ports" in p.stderr, "no ports: %d %s" % (p.returncode, p.stderr))
+
+
+NULL2 = ["--vdev", "net_null0", "--vdev", "net_null1"]
+
+
+def forwarded_equal(s):
+    """Every packet one port received left through its peer."""
+    ports = s["ports"]
+    st = s["streams"]
+    check(st["rx"] > 0, "nothing received")
+    check(st["rx"] == st["tx"] + st["tx_dropped"] + st["engine_dropped"],
+          "streams: rx %d != tx %d + tx_dropped %d + dropped %d" %
+          (st["rx"], st["tx"], st["tx_dropped"], st["engine_dropped"]))
+    check(ports[0]["rx_packets"] == ports[1]["tx_packets"] + ports[1]["tx_dropped"],
+          "port0 rx %d != port1 tx %d + dropped %d" % (ports[0]["rx_packets"],
+          ports[1]["tx_packets"], ports[1]["tx_dropped"]))
+    check(ports[1]["rx_packets"] == ports[0]["tx_packets"] + ports[0]["tx_dropped"],
+          "port1 rx != port0 tx + dropped")
+
+
+def case_null_modes():
+    for m in ["io", "mac", "macswap", "5tswap", "csum"]:
+        out, s, per = run(NULL2, ["--forward-mode", m, "--duration", "1.5",
+                                  "--stats-period", "0.5"])
+        forwarded_equal(s)
+        check(s["streams"]["engine_dropped"] == 0, m + ": engine dropped frames")
+        check(len(per) >= 2, m + ": fewer than 2 period lines")
+        check("RX-packets:" in out and "TX-dropped:" in out and "RX-nombuf:" in out,
+              m + ": summary fields")
+        check(out.count("Mpps") >= 2, m + ": no stats lines")
+        check(s["burst_hist"], m + ": no burst histogram")
+        check(s["cores"] and s["cores"][0]["cycles_per_packet"] > 0, m + ": no cycles/packet")
+
+
+def case_directions():
+    _, s, _ = run(NULL2, ["--forward-mode", "rxonly", "--duration", "1"])
+    check(all(p["rx_packets"] > 0 and p["tx_packets"] == 0 for p in s["ports"]),
+          "rxonly: %s" % s["ports"])
+    for m in ["txonly", "flowgen"]:
+        _, s, _ = run(NULL2, ["--forward-mode", m, "--duration", "1"])
+        check(all(p["tx_packets"] > 0 and p["rx_packets"] == 0 for p in s["ports"]),
+              "%s: %s" % (m, s["ports"]))
+    _, s, _ = run(NULL2, ["--forward-mode", "txonly", "--txpkts", "20,30,14",
+                          "--duration", "1"])
+    check(all(p["tx_packets"] > 0 for p in s["ports"]), "txonly multi-segment")
+
+
+def case_latency_loop():
+    # txonly --latency on a loop pair: every frame sent comes back on the
+    # other end, is parsed as Ether/IPv4/UDP and carries its stamp.
+    for txp in (["--txpkts", "64"], ["--txpkts", "60,40"]):
+        _, s, _ = run([], ["--port", "loop:lat%d/0" % os.getpid(),
+                           "--port", "loop:lat%d/1" % os.getpid(),
+                           "--forward-mode", "txonly", "--latency",
+                           "--duration", "1"] + txp)
+        lat = s.get("latency")
+        check(lat is not None, "no latency section")
+        sent = sum(p["tx_packets"] for p in s["ports"])
+        check(sent > 0, "nothing sent")
+        check(lat["samples"] == sent, "samples %d != sent %d" % (lat["samples"], sent))
+        check(lat["lost"] == 0 and lat["reordered"] == 0, "gaps on a lossless loop: %s" % lat)
+        check(0 < lat["min_ns"] <= lat["p50_ns"] <= lat["p99_ns"] <= lat["p999_ns"] <= lat["max_ns"],
+              "percentiles out of order: %s" % lat)
+        check(all(v == 0 for v in s["bad"].values()), "txonly frames parsed as bad: %s" % s["bad"])
+        check(s["streams"]["not_ip"] == 0, "txonly frames not IPv4/UDP")
+
+
+def case_ring():
+    # net_ring0 without nodeaction is a loopback: what it sends comes back.
+    _, s, _ = run(["--vdev", "net_ring0"], ["--forward-mode", "txonly", "--latency",
+                                            "--port-topology", "loop", "--duration", "1"])
+    sent = s["ports"][0]["tx_packets"]
+    check(sent > 0 and s["latency"]["samples"] == sent, "net_ring: %s" % s["latency"])
+    check(s["latency"]["lost"] == 0, "net_ring lost")
+
+
+def pcap_run(mode, frames, extra_eal=None, extra=None, nports=1):
+    inp = os.path.join(TMP, "in.pcap")
+    write_pcap(inp, frames)
+    eal = []
+    outs = []
+    for i in range(nports):
+        o = os.path.join(TMP, "out%d.pcap" % i)
+        if os.path.exists(o):
+            os.unlink(o)
+        outs.append(o)
+        src = inp if i == 0 else os.path.join(TMP, "empty.pcap")
+        if i > 0:
+            write_pcap(src, [])
+        eal += ["--vdev", "net_pcap%d,rx_pcap=%s,tx_pcap=%s" % (i, src, o)]
+    _, s, _ = run(eal + (extra_eal or []), ["--forward-mode", mode, "--duration", "1",
+                                            "--port-topology", "loop"] + (extra or []))
+    return s, [read_pcap(o) for o in outs]
+
+
+def case_pcap_content():
+    frames = [good_udp(i) for i in range(8)] + [good_tcp(i) for i in range(4)]
+    # io: byte for byte
+    s, outs = pcap_run("io", frames)
+    check(outs[0] == frames, "io changed frames")
+    # --flush-rx drains what is queued before forwarding (the whole file
+    # here); without it nothing is swallowed (checked just above)
+    s, outs = pcap_run("io", frames, extra=["--flush-rx"])
+    check(outs[0] == [] and s["ports"][0]["rx_packets"] == 0, "--flush-rx forwarded frames")
+    # macswap
+    s, outs = pcap_run("macswap", frames)
+    check(outs[0] == [f[6:12] + f[0:6] + f[12:] for f in frames], "macswap output")
+    # mac: dst = --eth-peer, src = the port's MAC (the same on every frame)
+    s, outs = pcap_run("mac", frames, extra=["--eth-peer", "0,02:aa:bb:cc:dd:ee"])
+    check(len(outs[0]) == len(frames), "mac: count")
+    check(all(o[0:6] == mac("02:aa:bb:cc:dd:ee") for o in outs[0]), "mac: dst")
+    check(len(set(o[6:12] for o in outs[0])) == 1, "mac: src differs")
+    check(all(o[12:] == f[12:] for o, f in zip(outs[0], frames)), "mac: payload changed")
+    # 5tswap: MACs, addresses and ports swapped, checksums still valid
+    s, outs = pcap_run("5tswap", frames)
+    want = []
+    for f in frames:
+        ip = f[14:34]
+        l4 = f[34:]
+        w = f[6:12] + f[0:6] + f[12:14] + ip[:12] + ip[16:20] + ip[12:16] + l4[2:4] + l4[0:2] + l4[4:]
+        want.append(w)
+    check(outs[0] == want, "5tswap output")
+
+
+def case_csum():
+    frames = [good_udp(0), good_udp(1, bad_ip=True), good_udp(2, bad_l4=True),
+              good_tcp(3, bad_l4=True), good_tcp(4), good_udp(5, bad_ip=True, bad_l4=True)]
+    fixed = [good_udp(0), good_udp(1), good_udp(2), good_tcp(3), good_tcp(4), good_udp(5)]
+    s, outs = pcap_run("csum", frames)
+    check(s["streams"]["csum_bad_ip"] == 2, "bad ip csum count %d" % s["streams"]["csum_bad_ip"])
+    check(s["streams"]["csum_bad_l4"] == 3, "bad l4 csum count %d" % s["streams"]["csum_bad_l4"])
+    check(outs[0] == fixed, "csum did not fix the frames")
+
+
+def expect_bad(kind):
+    """Per-reason counts the malformed set gives an engine of that kind."""
+    want = {r: 0 for r in REASONS}
+    for name, f, l2, l4 in malformed_set():
+        r = l2 if kind == "l2" else (l4 if kind == "l4" else None)
+        if r:
+            want[r] += 1
+    return want
+
+
+def case_malformed():
+    ms = malformed_set()
+    frames = [f for _, f, _, _ in ms]
+    good = [good_udp(i) for i in range(3)]
+    allf = good + frames
+    kinds = {"io": None, "mac": "l2", "macswap": "l2", "5tswap": "l4", "csum": "l4",
+             "rxonly": None, "pipeline": "l2"}
+    for mode, kind in kinds.items():
+        s, outs = pcap_run(mode, allf)
+        want = expect_bad(kind) if kind else {r: 0 for r in REASONS}
+        check(s["bad"] == want, "%s: bad %s, want %s" % (mode, s["bad"], want))
+        nbad = sum(want.values())
+        rx = s["ports"][0]["rx_packets"]
+        check(rx == len(allf), "%s: received %d of %d frames" % (mode, rx, len(allf)))
+        if mode == "rxonly":
+            continue
+        check(len(outs[0]) == len(allf) - nbad, "%s: sent %d, want %d" % (mode, len(outs[0]), len(allf) - nbad))
+        if mode == "io":
+            check(outs[0] == allf, "io changed a malformed frame")
+    # clone-fanout passes every frame on unchanged to the other port
+    s, outs = pcap_run("clone-fanout", allf, nports=2)
+    check(s["bad"] == {r: 0 for r in REASONS}, "clone-fanout counted: %s" % s["bad"])
+    check(outs[1] == allf and outs[0] == [], "clone-fanout output differs")
+    # rxonly --latency parses every frame
+    s, _ = pcap_run("rxonly", allf, extra=["--latency"])
+    check(s["bad"] == expect_bad("l4"), "rxonly --latency: %s" % s["bad"])
+    # icmpecho parses every frame, answers none of these
+    s, outs = pcap_run("icmpecho", allf, extra=["--ip", "198.18.0.2"])
+    check(s["bad"] == expect_bad("l4"), "icmpecho: %s" % s["bad"])
+    check(outs[0] == [], "icmpecho answered a non-request")
+    # headers split across segments: 32 bytes per segment
+    s, outs = pcap_run("5tswap", good, extra=["--mbuf-size", "160"])
+    check(s["bad"]["split-header"] == len(good), "split header: %s" % s["bad"])
+    s, outs = pcap_run("macswap", good, extra=["--mbuf-size", "160"])
+    check(s["bad"]["split-header"] == 0 and len(outs[0]) == len(good), "macswap on 32-byte segments")
+    check(outs[0] == [f[6:12] + f[0:6] + f[12:] for f in good], "macswap multi-segment output")
+
+
+def case_fanout():
+    eal = NULL2 + ["--vdev", "net_null2"]
+    _, s, _ = run(eal, ["--forward-mode", "clone-fanout", "--duration", "1"])
+    ports = s["ports"]
+    for i, p in enumerate(ports):
+        others = sum(q["rx_packets"] for j, q in enumerate(ports) if j != i)
+        check(others > 0, "nothing received")
+        check(p["tx_packets"] + p["tx_dropped"] == others,
+              "port %d: tx %d + dropped %d != rx of others %d" % (i, p["tx_packets"], p["tx_dropped"], others))
+    check(s["streams"]["nombuf"] == 0, "clone allocation failed")
+
+
+def case_pipeline():
+    _, s, _ = run(NULL2, ["--forward-mode", "pipeline", "--duration", "1.5"])
+    st = s["streams"]
+    check(st["rx"] > 0 and st["tx"] > 0, "pipeline moved nothing")
+    check(st["rx"] == st["tx"] + st["tx_dropped"] + st["engine_dropped"],
+          "pipeline: rx %d != tx %d + tx_dropped %d + ring drops %d" %
+          (st["rx"], st["tx"], st["tx_dropped"], st["engine_dropped"]))
+    check(len(s["cores"]) == 2, "pipeline did not run on two lcores: %s" % s["cores"])
+
+
+def case_sigint():
+    jf = os.path.join(TMP, "sig.json")
+    cmd = [NB_FWD] + EAL + NULL2 + ["--", "--stats-period", "1", "--json", jf]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "exit %d after SIGINT\n%s" % (p.returncode, err))
+    check("buffers lost: 0" in out, "no 'buffers lost: 0'")
+    s = [json.loads(l) for l in open(jf)][-1]
+    check(s["type"] == "summary" and s["ports"][0]["rx_packets"] > 0, "no traffic before SIGINT")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=30)
+    check(p.returncode == 0 and "buffers lost: 0" in out, "SIGTERM: exit %d" % p.returncode)
+
+
+def sh(*a, check_rc=True):
+    p = subprocess.run(list(a), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if check_rc and p.returncode != 0:
+        raise Fail("%s: %s" % (" ".join(a), p.stderr.strip()))
+    return p.stdout
+
+
+def case_icmpecho():
+    """The kernel pings nb-fwd through a net_tap moved into a namespace
+    this test creates (198.18.0.0/15 only); nb-fwd answers ARP and echo."""
+    pid = os.getpid()
+    iface = "nbfe%d" % (pid % 100000)
+    ns = "nbfwd%d" % pid
+    net = "198.19.%d" % (pid % 250 + 1)
+    jf = os.path.join(TMP, "icmp.json")
+    cmd = [NB_FWD] + EAL + ["--vdev", "net_tap0,iface=" + iface, "--",
+                            "--forward-mode", "icmpecho", "--ip", net + ".2",
+                            "--json", jf]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        check(line.startswith("nb-fwd: icmpecho"), "nb-fwd did not start: %r %s" % (line, p.stderr.read() if p.poll() is not None else ""))
+        sh("ip", "netns", "add", ns)
+        sh("ip", "link", "set", iface, "netns", ns)
+        sh("ip", "-n", ns, "addr", "add", net + ".1/24", "dev", iface)
+        sh("ip", "-n", ns, "link", "set", iface, "up")
+        out = sh("ip", "netns", "exec", ns, "ping", "-c", "5", "-i", "0.2", "-W", "2",
+                 net + ".2", check_rc=False)
+        check(" 5 received" in out, "kernel got no replies: %s" % out)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        check(p.returncode == 0 and "buffers lost: 0" in out, "exit %d\n%s" % (p.returncode, err[-2000:]))
+        s = [json.loads(l) for l in open(jf)][-1]
+        check(s["streams"]["icmp_replies"] == 5, "icmp replies %d" % s["streams"]["icmp_replies"])
+        check(s["streams"]["arp_replies"] >= 1, "no ARP reply")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def case_telemetry():
+    """The pool, port and reactor endpoints answer while nb-fwd runs."""
+    tel = "/usr/bin/dpdk-telemetry.py"
+    check(os.path.exists(tel), "no " + tel)
+    prefix = "nbfwdtel%d" % os.getpid()
+    eal = ["-l", "0-1", "--in-memory", "--file-prefix", prefix] + NULL2
+    cmd = [NB_FWD] + eal + ["--", "--stats-period", "1"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        check(line.startswith("nb-fwd: io"), "nb-fwd did not start: %r" % line)
+        time.sleep(1)
+        q = "\n".join(["/nbkit/pool/list", "/nbkit/port/list", "/nbkit/reactor/list",
+                        "/ethdev/list"]) + "\n"
+        t = subprocess.run([tel, "-f", prefix], input=q, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        out = t.stdout
+        for ep in ["/nbkit/pool/list", "/nbkit/port/list", "/nbkit/reactor/list"]:
+            check(('"%s"' % ep) in out, "no answer from %s: %s %s" % (ep, out[-1500:], t.stderr[-500:]))
+        check("nbfwd" in out, "pool nbfwd not listed: " + out[-1500:])
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0 and "buffers lost: 0" in out, "exit %d" % p.returncode)
+
+
+def case_memif_latency():
+    """Two nb-fwd processes across memif: txonly --latency in one, rxonly
+    --latency in the other, every stamped packet accounted for."""
+    sock = os.path.join(TMP, "memif.sock")
+    jr = os.path.join(TMP, "rx.json")
+    rx = subprocess.Popen([NB_FWD] + EAL + ["--vdev", "net_memif0,role=server,socket=" + sock,
+                                            "--", "--forward-mode", "rxonly", "--latency",
+                                            "--json", jr],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = rx.stdout.readline()
+        check(line.startswith("nb-fwd: rxonly"), "receiver did not start: %r" % line)
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        out, s, _ = run(["--vdev", "net_memif0,role=client,socket=" + sock],
+                        ["--forward-mode", "txonly", "--latency", "--duration", "2"])
+        sent = s["ports"][0]["tx_packets"]
+        check(sent > 0, "nothing sent across memif")
+        time.sleep(0.5)
+    finally:
+        rx.send_signal(signal.SIGINT)
+        rout, rerr = rx.communicate(timeout=30)
+    check(rx.returncode == 0 and "buffers lost: 0" in rout, "receiver exit %d %s" % (rx.returncode, rerr[-1500:]))
+    r = [json.loads(l) for l in open(jr)][-1]
+    lat = r["latency"]
+    # every packet the receiver took carried a valid stamp, in order; what
+    # the sender's ring still held when it disconnected (at most one ring,
+    # 1024 descriptors) never arrives
+    # (the streams' count: net_memif's own counters read 0 once the peer left)
+    check(lat["samples"] == r["streams"]["rx"], "a received packet had no stamp: %d of %d"
+          % (lat["samples"], r["streams"]["rx"]))
+    check(0 <= sent - lat["samples"] <= 1024, "received %d stamps of %d sent" % (lat["samples"], sent))
+    check(lat["lost"] == 0 and lat["reordered"] == 0, "gaps across memif: %s" % lat)
+    check(lat["p50_ns"] > 0, "no latency figures")
+
+
+def case_pools():
+    """Every pool backend and mode forwards and audits 0 lost."""
+    for args in (["--pool-ops", "ring_mp_mc"], ["--pool-ops", "stack"],
+                 ["--pool-ops", "percore", "--pool-mode", "accounted"],
+                 ["--total-num-mbufs", "4096", "--mbcache", "64"]):
+        out, s, _ = run(NULL2, ["--forward-mode", "macswap", "--duration", "1"] + args)
+        forwarded_equal(s)
+        ops = args[1] if args[0] == "--pool-ops" else "percore"
+        check(("(%s/" % ops) in out, "%s: banner %s" % (args, out.splitlines()[0]))
+
+
+CASES = {
+    "cli": case_cli,
+    "null-modes": case_null_modes,
+    "directions": case_directions,
+    "latency-loop": case_latency_loop,
+    "ring": case_ring,
+    "pcap-content": case_pcap_content,
+    "csum": case_csum,
+    "malformed": case_malformed,
+    "fanout": case_fanout,
+    "pipeline": case_pipeline,
+    "sigint": case_sigint,
+    "icmpecho": case_icmpecho,
+    "telemetry": case_telemetry,
+    "memif-latency": case_memif_latency,
+    "pools": case_pools,
+}
+
+if __name__ == "__main__":
+    try:
+        CASES[sys.argv[2]]()
+    except Fail as e:
+        print("FAIL:", e)
+        sys.exit(1)
+    print("PASS", sys.argv[2])
