@@ -421,6 +421,13 @@ nb_pool_create(const char *name, unsigned int n, const struct nb_pool_opts *opts
 	nb_pool_list_lock();
 	TAILQ_INSERT_TAIL(&nb_pool_list, p, next);
 	nb_pool_list_unlock();
+	NB_LOG(pool, DEBUG, "pool %s: %u buffers of %u bytes (data room %u, "
+	       "headroom %u, user area %u), backend %s, %s mode, cache %u per "
+	       "lcore%s, socket %d, %zu KiB", name, n, elt_size, o.data_room,
+	       o.headroom, o.priv_size, o.ops,
+	       p->mode == NB_POOL_MODE_ACCOUNTED ? "accounted" : "fast",
+	       o.cache_size, p->cfg.accounted ? " (in the driver)" : "",
+	       socket, ((size_t)mp->populated_size * elt_size) >> 10);
 	return p;
 fail:
 	if (mp != NULL) {
@@ -478,6 +485,8 @@ nb_pool_destroy(struct nb_pool *p, bool force)
 	nb_pool_list_lock();
 	TAILQ_REMOVE(&nb_pool_list, p, next);
 	nb_pool_list_unlock();
+	NB_LOG(pool, DEBUG, "pool %s: destroyed%s", p->name,
+	       bad ? " (forced, with buffers out or a corrupt count)" : "");
 	rte_mempool_free(p->mp);
 	rte_free(p);
 	return 0;

@@ -13,7 +13,8 @@
 #    also when a DMA allocation fails;
 #  - --version in every app; nb-perf: unknown benchmark names, --rounds
 #    limits in --help, a benchmark named twice runs once;
-#  - devtools/setup.sh exits 2 on a bad option.
+#  - devtools/setup.sh exits 2 on a bad option;
+#  - --log-level=nb.*:debug shows EAL's choices and every pool created.
 #
 # Usage: cli.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -238,6 +239,21 @@ elif ((n != 3)); then
 	fail "nb-perf --json dma dma: $n rows, not 3 (dma ran twice?)"
 else
 	echo "PASS: nb-perf --json: JSON Lines, dma named twice ran once ($n rows)"
+fi
+
+# --- --log-level=nb.*:debug shows what nbkit creates and chooses ----------------
+
+run debug "$perf" "${EAL[@]}" --log-level='nb.*:debug' -- --short --rounds 1 buf
+if ((rc != 0)); then
+	fail "nb-perf --log-level=nb.*:debug: exit $rc: $(tail -3 "$tmp/debug.err")"
+elif ! grep -q '^nb.env: ' "$tmp/debug.err"; then
+	fail "nb.*:debug: no nb.env debug line: $(head -3 "$tmp/debug.err")"
+elif ! grep -qE '^nb.pool: pool perf_buf: [0-9]+ buffers of [0-9]+ bytes .*backend percore, fast mode' "$tmp/debug.err"; then
+	fail "nb.*:debug: no line for the pool nb-perf created: $(head -5 "$tmp/debug.err")"
+elif ! grep -q '^nb.pool: pool perf_buf: destroyed' "$tmp/debug.err"; then
+	fail "nb.*:debug: no line for the pool's destruction"
+else
+	echo "PASS: --log-level=nb.*:debug: EAL choices, pool creation and destruction"
 fi
 
 # --- nb-perf --help -------------------------------------------------------------
