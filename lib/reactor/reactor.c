@@ -46,6 +46,7 @@ struct rte_mempool *nb_reactor_msg_pool;
 static struct nb_reactor_opts g_opts;
 bool nb_reactor_backoff;		/* g_opts.idle == BACKOFF */
 struct nb_reactor_hot *nb_reactor_hot_tab[RTE_MAX_LCORE];
+rte_spinlock_t nb_reactor_tel_lock = RTE_SPINLOCK_INITIALIZER;
 static unsigned int g_cache_size;	/* per-lcore and channel caches */
 
 static nb_reactor_clock_fn g_clock_fn;	/* NULL: the TSC */
@@ -1522,6 +1523,7 @@ nb_reactors_fini(void)
 		}
 	}
 	__atomic_store_n(&nb_reactor_stop_flag, true, __ATOMIC_SEQ_CST);
+	rte_spinlock_lock(&nb_reactor_tel_lock);	/* telemetry reads them */
 	reactors_free_all();
 	missing = nb_reactor_msgs_outstanding();
 	if (missing != 0) {
@@ -1529,6 +1531,7 @@ nb_reactors_fini(void)
 			    "the pool", missing);
 	}
 	atomic_store(&nb_reactor_inited, false);
+	rte_spinlock_unlock(&nb_reactor_tel_lock);
 	rte_mempool_free(nb_reactor_msg_pool);
 	nb_reactor_msg_pool = NULL;
 	nb_reactor_count = 0;

@@ -129,6 +129,8 @@ extern struct reactor *nb_reactor_tab[RTE_MAX_LCORE];
 extern unsigned int nb_reactor_lcores[RTE_MAX_LCORE];
 extern unsigned int nb_reactor_count;
 extern atomic_bool nb_reactor_inited;
+/* Held by telemetry handlers and by nb_reactors_fini() while it frees. */
+extern rte_spinlock_t nb_reactor_tel_lock;
 
 void nb_reactor_telemetry_setup(void);
 void nb_reactor_usage_cb_setup(void);

@@ -135,8 +135,7 @@ nb_reactor_dump(FILE *f)
  */
 
 static int
-tel_list(const char *cmd __rte_unused, const char *params __rte_unused,
-	 struct rte_tel_data *d)
+tel_list_locked(struct rte_tel_data *d)
 {
 	unsigned int i;
 
@@ -151,8 +150,7 @@ tel_list(const char *cmd __rte_unused, const char *params __rte_unused,
 }
 
 static int
-tel_info(const char *cmd __rte_unused, const char *params,
-	 struct rte_tel_data *d)
+tel_info_locked(const char *params, struct rte_tel_data *d)
 {
 	struct nb_reactor_stats s;
 	struct rte_tel_data *pollers;
@@ -204,6 +202,31 @@ tel_info(const char *cmd __rte_unused, const char *params,
 	rte_spinlock_unlock(&r->all_lock);
 	rte_tel_data_add_dict_container(d, "poller_runs", pollers, 0);
 	return 0;
+}
+
+/* The handlers run on DPDK's telemetry thread: fini must not free under them. */
+static int
+tel_list(const char *cmd __rte_unused, const char *params __rte_unused,
+	 struct rte_tel_data *d)
+{
+	int rc;
+
+	rte_spinlock_lock(&nb_reactor_tel_lock);
+	rc = tel_list_locked(d);
+	rte_spinlock_unlock(&nb_reactor_tel_lock);
+	return rc;
+}
+
+static int
+tel_info(const char *cmd __rte_unused, const char *params,
+	 struct rte_tel_data *d)
+{
+	int rc;
+
+	rte_spinlock_lock(&nb_reactor_tel_lock);
+	rc = tel_info_locked(params, d);
+	rte_spinlock_unlock(&nb_reactor_tel_lock);
+	return rc;
 }
 
 void
