@@ -119,8 +119,10 @@ build_udp(struct nb_pool *p, const struct rte_ether_addr *src_mac)
 						       sizeof(*udp) + plen));
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
-	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+	/* 198.18.0.1 -> 198.18.0.2 (not RTE_IPV4(): in DPDK 22.11 it shifts a
+	 * signed int, undefined for a first byte above 127). */
+	ip->src_addr = rte_cpu_to_be_32(UINT32_C(0xc6120001));
+	ip->dst_addr = rte_cpu_to_be_32(UINT32_C(0xc6120002));
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 
