@@ -178,7 +178,16 @@ done
 
 # --- a failed EAL start leaves no runtime directory ---------------------------
 
-for args in "-m 999999" "--vdev net_nosuch0"; do
+# Under AddressSanitizer without hugepages, EAL's 1 TB anonymous mapping for
+# -m 999999 lands on ASan's shadow memory and EAL faults before nbkit can
+# clean up: that case is left to the normal build; the vdev case takes the
+# same failure path (runtime directory created, then EAL gives up).
+failed_starts=("-m 999999" "--vdev net_nosuch0")
+if ((${#EAL[@]} > 0)) && ldd "$info" | grep -q libasan; then
+	failed_starts=("--vdev net_nosuch0")
+	echo "NOTE: sanitizer build without hugepages: -m 999999 is checked by the normal build"
+fi
+for args in "${failed_starts[@]}"; do
 	read -ra a <<<"$args"
 	run failed "$info" "${EAL[@]}" "${a[@]}"
 	dir=$(runtime_dir "$pid")
