@@ -439,6 +439,14 @@ def case_sigint():
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=30)
     check(p.returncode == 0 and "buffers lost: 0" in out, "SIGTERM: exit %d" % p.returncode)
+    # three buffers kept out: the audit finds them, the exit code says so
+    env = dict(os.environ, NB_FWD_TEST_LEAK="3")
+    p = subprocess.run([NB_FWD] + EAL + NULL2 + ["--", "--duration", "1", "--json", jf],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    check(p.returncode == 1 and "buffers lost: 3" in p.stdout, "leak: exit %d, %s" %
+          (p.returncode, p.stdout[-300:]))
+    s = [json.loads(l) for l in open(jf)][-1]
+    check(s["buffers_lost"] == 3, "JSON buffers_lost %s" % s["buffers_lost"])
 
 
 def sh(*a, check_rc=True):
