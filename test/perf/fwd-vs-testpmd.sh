@@ -29,8 +29,11 @@
 #
 # --short (CI): 1 round, no warm-up period, 1 steady period, no sweep
 # (about 2 minutes; full mode: 5 rounds, 3 steady periods, about 20). --fail-below R: exit 1
-# when a case's median ratio nb-fwd/testpmd (or nb-fwd/min_fwd) is below R
-# (the perf suite uses 0.5: a gross regression, never noise). A program
+# when a net_null case's median ratio nb-fwd/testpmd (or nb-fwd/min_fwd) is
+# below R (the perf suite uses 0.5: a gross regression, never noise). The
+# memif cases are not gated: two processes polling on a shared 2-core
+# machine are bimodal (the same pair gives 6 or 20 Mpps from round to
+# round), so one short round can be off by 3x either way. A program
 # that prints no steady period is an error (exit 1).
 # Every DPDK process: --no-pci, a unique --file-prefix, --in-memory, or
 # --no-huge --no-shconf -m 1024 with --no-huge or NB_TEST_NO_HUGE=1.
@@ -332,7 +335,7 @@ for r in results:
         r["case"], fmt(r["mpps"].get("nb-fwd")), fmt(r["mpps"].get("testpmd")),
         fmt(r["mpps"].get("min_fwd")), fmt(r["ratio_testpmd"], "%.3f"),
         fmt(r["ratio_min_fwd"], "%.3f"), ", ".join(tg), status))
-    if opt["fail_below"] is not None:
+    if opt["fail_below"] is not None and not r["case"].startswith("memif"):
         for k in ("ratio_testpmd", "ratio_min_fwd"):
             if r[k] is not None and r[k] < opt["fail_below"]:
                 print("fwd-vs-testpmd: %s %s %.3f below %.2f: gross regression"
@@ -382,12 +385,14 @@ set ylabel 'Mpps (sum over ports)'
 set yrange [0:*]
 set logscale x 2
 set xlabel 'burst size (64 B packets)'
+set xrange [6:340]
 set xtics (8,16,32,64,128,256)
 plot '%s' index 0 u 1:2 w lp lw 2 pt 7 lc rgb '#1f77b4' t 'nb-fwd io', \\
      '' index 0 u 1:3 w lp lw 2 pt 5 dt 2 lc rgb '#1f77b4' t 'testpmd io', \\
      '' index 1 u 1:2 w lp lw 2 pt 7 lc rgb '#d62728' t 'nb-fwd txonly', \\
      '' index 1 u 1:3 w lp lw 2 pt 5 dt 2 lc rgb '#d62728' t 'testpmd txonly'
 set xlabel 'packet size, bytes (burst 32)'
+set xrange [50:2000]
 set xtics (64,128,256,512,1024,1518)
 plot '%s' index 2 u 1:2 w lp lw 2 pt 7 lc rgb '#1f77b4' t 'nb-fwd io', \\
      '' index 2 u 1:3 w lp lw 2 pt 5 dt 2 lc rgb '#1f77b4' t 'testpmd io', \\
