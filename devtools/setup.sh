@@ -13,6 +13,8 @@ PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev libcunit1-dev meson
 # libsystemd-dev: `pkg-config --static --libs libdpdk` (and so libnbkit's
 # static link) needs it (libpcap -> dbus-1 -> libsystemd) and libdpdk-dev
 # does not depend on it.
+# gnuplot-nox: test/perf/fwd-vs-testpmd.sh draws its sweep with it.
+PACKAGES+=(gnuplot-nox)
 HP_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB
 HP_MNT=/dev/hugepages
 PROG=setup
