@@ -15,6 +15,7 @@
 
 #include <rte_version.h>
 
+#include "app_opts.h"
 #include "fwd.h"
 
 enum {
@@ -421,13 +422,8 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 		case O_VERSION:
 			printf("nb-fwd %s (%s)\n", NB_FWD_VERSION, rte_version());
 			return 1;
-		case ':':
-			fprintf(stderr, "nb-fwd: option '%s' needs a value\n",
-				argv[optind - 1]);
-			return -1;
-		default:
-			fprintf(stderr, "nb-fwd: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
+		default:	/* ':' (no value) or '?' (unknown) */
+			app_bad_option("nb-fwd", opt, argv);
 			return -1;
 		}
 	}

@@ -20,6 +20,8 @@
 
 #include <nb_env.h>
 
+#include "app_opts.h"
+
 #define EXIT_USAGE 2
 
 static void
@@ -97,24 +99,6 @@ wants(int argc, char **argv, const char *a, const char *b)
 	return false;
 }
 
-/* One line on stderr for an option getopt_long() refused (opterr is 0). */
-static void
-bad_option(const char *prog, int c, char **argv)
-{
-	const char *opt = argv[optind - 1];
-
-	if (c == ':') {
-		fprintf(stderr, "%s: option '%s' needs a value (see %s --help)\n",
-			prog, opt, prog);
-	} else if (optopt != 0 && opt[0] == '-' && opt[1] != '-') {
-		fprintf(stderr, "%s: unknown option '-%c' (see %s --help)\n",
-			prog, optopt, prog);
-	} else {
-		fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n",
-			prog, opt, prog);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -165,7 +149,7 @@ main(int argc, char **argv)
 			}
 			break;
 		default:
-			bad_option(prog, c, argv);
+			app_bad_option(prog, c, argv);
 			nb_env_fini();
 			return EXIT_USAGE;
 		}

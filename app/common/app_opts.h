@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What every nbkit app prints for an option getopt_long() refused, so the
+ * apps cannot drift apart: one line on stderr naming the option.
+ */
+#ifndef NB_APP_OPTS_H
+#define NB_APP_OPTS_H
+
+/*
+ * Print the one line for an option getopt_long() (with opterr 0 and a
+ * leading ':' in the short options) refused: @c is what it returned (':'
+ * for a missing value, '?' for an unknown option), @prog the program name.
+ */
+void app_bad_option(const char *prog, int c, char **argv);
+
+#endif /* NB_APP_OPTS_H */
