@@ -542,6 +542,36 @@ msg_poller_unreg(void *arg)
 	poller_set_state(p->r, p, PS_UNREG, true);
 }
 
+/*
+ * The reactor of @lcore for a control call named @what that creates
+ * something on it (a poller, a channel): NULL with rte_errno and one log
+ * line when the reactors are not initialised (ENODEV), @lcore has none
+ * (EINVAL) or they are stopping (ESHUTDOWN).
+ */
+static struct reactor *
+reactor_target(unsigned int lcore, const char *what)
+{
+	struct reactor *r;
+
+	if (!atomic_load(&nb_reactor_inited)) {
+		REACTOR_LOG(ERR, "%s: reactors are not initialised", what);
+		rte_errno = ENODEV;
+		return NULL;
+	}
+	r = reactor_get(lcore);
+	if (r == NULL) {
+		REACTOR_LOG(ERR, "%s: lcore %u has no reactor", what, lcore);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
+		REACTOR_LOG(ERR, "%s: reactors are stopping", what);
+		rte_errno = ESHUTDOWN;
+		return NULL;
+	}
+	return r;
+}
+
 struct nb_poller *
 nb_poller_register(unsigned int lcore, nb_poller_fn fn, void *arg,
 		   uint64_t period_us, const char *name)
@@ -551,16 +581,8 @@ nb_poller_register(unsigned int lcore, nb_poller_fn fn, void *arg,
 	uint64_t ptsc;
 	int rc;
 
-	if (!atomic_load(&nb_reactor_inited)) {
-		REACTOR_LOG(ERR, "poller_register: reactors are not initialised");
-		rte_errno = ENODEV;
-		return NULL;
-	}
-	r = reactor_get(lcore);
+	r = reactor_target(lcore, "poller_register");
 	if (r == NULL) {
-		REACTOR_LOG(ERR, "poller_register: lcore %u has no reactor",
-			    lcore);
-		rte_errno = EINVAL;
 		return NULL;
 	}
 	if (fn == NULL) {
@@ -572,11 +594,6 @@ nb_poller_register(unsigned int lcore, nb_poller_fn fn, void *arg,
 		REACTOR_LOG(ERR, "poller_register: period %" PRIu64 " us "
 			    "overflows the clock", period_us);
 		rte_errno = EINVAL;
-		return NULL;
-	}
-	if (__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
-		REACTOR_LOG(ERR, "poller_register: reactors are stopping");
-		rte_errno = ESHUTDOWN;
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -855,20 +872,8 @@ nb_reactor_channel_create(unsigned int lcore)
 	struct reactor *r;
 	int rc;
 
-	if (!atomic_load(&nb_reactor_inited)) {
-		REACTOR_LOG(ERR, "channel_create: reactors are not initialised");
-		rte_errno = ENODEV;
-		return NULL;
-	}
-	r = reactor_get(lcore);
+	r = reactor_target(lcore, "channel_create");
 	if (r == NULL) {
-		REACTOR_LOG(ERR, "channel_create: lcore %u has no reactor", lcore);
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	if (__atomic_load_n(&nb_reactor_stop_flag, __ATOMIC_SEQ_CST)) {
-		REACTOR_LOG(ERR, "channel_create: reactors are stopping");
-		rte_errno = ESHUTDOWN;
 		return NULL;
 	}
 	ch = calloc(1, sizeof(*ch));

@@ -192,6 +192,9 @@ test_bad_input(void)
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_main, count_msg, &n), -ENODEV);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_poll_once(0), -ENODEV);
 	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), -ENODEV);
+	rte_errno = 0;
+	CU_ASSERT_PTR_NULL(nb_reactor_channel_create(g_main));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, ENODEV);
 
 	/* bad options */
 	nb_reactor_opts_init(&o, sizeof(o));
@@ -266,6 +269,9 @@ test_bad_input(void)
 	rte_errno = 0;
 	CU_ASSERT_PTR_NULL(nb_poller_register(g_main, count_poller, &n, 0,
 					      "late"));
+	NB_TEST_ASSERT_INT_EQ(rte_errno, ESHUTDOWN);
+	rte_errno = 0;
+	CU_ASSERT_PTR_NULL(nb_reactor_channel_create(g_main));
 	NB_TEST_ASSERT_INT_EQ(rte_errno, ESHUTDOWN);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 0);
 	nb_reactors_fini();
