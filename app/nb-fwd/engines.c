@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The forwarding engines. Each engine's fwd() is a reactor poller that
- * handles one burst of one stream: receive, transform in place (inlined,
- * no per-packet indirect call), transmit, free what the device refused in
- * one bulk call. Nothing here reads the lcore id: DPDK's bulk alloc/free
+ * The forwarding engines. Each engine's X_burst() handles one burst of one
+ * stream: receive, transform in place (inlined, no per-packet indirect
+ * call), transmit, free what the device refused in one bulk call; the
+ * pollers X_fwd() and X_group() (FWD_POLLERS) inline it. Nothing here reads the lcore id: DPDK's bulk alloc/free
  * read it once per burst.
  */
 #include <string.h>
@@ -45,9 +45,11 @@ fwd_engines_config(const struct fwd_cfg *c)
 static __rte_always_inline uint16_t
 fwd_rx(struct fwd_stream *fs, struct rte_mbuf **pkts)
 {
-	uint16_t n = nb_port_rx_burst(fs->rx_port, fs->rxq, pkts, fs->burst);
+	uint16_t n = nb_port_queue_rx_burst(&fs->rxh, pkts, fs->burst);
 
-	fs->burst_hist[n]++;
+	if (unlikely(fs->burst_stats)) {
+		fs->burst_hist[n]++;
+	}
 	fs->c.rx += n;
 	fs->pkts += n;
 	return n;
@@ -61,7 +63,7 @@ fwd_tx(struct fwd_stream *fs, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(n == 0)) {
 		return;
 	}
-	sent = nb_port_tx_burst(fs->tx_port, fs->txq, pkts, n);
+	sent = nb_port_queue_tx_burst(&fs->txh, pkts, n);
 	fs->c.tx += sent;
 	if (unlikely(sent < n)) {
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
@@ -108,8 +110,8 @@ fwd_drop(struct fwd_stream *fs, struct rte_mbuf **d, uint16_t nd)
 
 /* ---- io ----------------------------------------------------------------- */
 
-static int
-io_fwd(void *arg)
+static __rte_always_inline int
+io_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST];
@@ -141,8 +143,8 @@ count_bad_l2(struct fwd_stream *fs, const struct rte_mbuf *m)
 	}
 }
 
-static int
-mac_fwd(void *arg)
+static __rte_always_inline int
+mac_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
@@ -219,8 +221,8 @@ swap_mac_m(struct rte_mbuf *m)
 	swap_mac(rte_pktmbuf_mtod(m, struct rte_ether_hdr *));
 }
 
-static int
-macswap_fwd(void *arg)
+static __rte_always_inline int
+macswap_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
@@ -247,8 +249,8 @@ macswap_fwd(void *arg)
 
 /* ---- 5tswap: MACs, IPv4 addresses, UDP/TCP ports ------------------------ */
 
-static int
-tswap_fwd(void *arg)
+static __rte_always_inline int
+tswap_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
@@ -296,8 +298,8 @@ tswap_fwd(void *arg)
 
 /* ---- rxonly (and the latency receiver) ---------------------------------- */
 
-static int
-rxonly_fwd(void *arg)
+static __rte_always_inline int
+rxonly_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST];
@@ -431,7 +433,7 @@ gen_burst(struct fwd_stream *fs, struct rte_mbuf **pkts)
 static __rte_always_inline void
 gen_tx(struct fwd_stream *fs, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t sent = nb_port_tx_burst(fs->tx_port, fs->txq, pkts, n);
+	uint16_t sent = nb_port_queue_tx_burst(&fs->txh, pkts, n);
 
 	fs->c.tx += sent;
 	fs->pkts += sent;
@@ -444,8 +446,8 @@ gen_tx(struct fwd_stream *fs, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
-static int
-txonly_fwd(void *arg)
+static __rte_always_inline int
+txonly_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST];
@@ -471,8 +473,8 @@ txonly_fwd(void *arg)
 }
 
 /* flowgen: the source address and UDP source port walk through nb_flows flows. */
-static int
-flowgen_fwd(void *arg)
+static __rte_always_inline int
+flowgen_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST];
@@ -516,8 +518,8 @@ gen_init(struct fwd_stream *fs)
 
 /* ---- csum: verify and fix IPv4, UDP and TCP checksums ------------------- */
 
-static int
-csum_fwd(void *arg)
+static __rte_always_inline int
+csum_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
@@ -618,8 +620,8 @@ icmp_reply(struct fwd_stream *fs, struct rte_mbuf *m, const struct fwd_hdrs *h)
 	return true;
 }
 
-static int
-icmpecho_fwd(void *arg)
+static __rte_always_inline int
+icmpecho_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
@@ -658,8 +660,8 @@ icmpecho_fwd(void *arg)
 
 /* ---- clone-fanout: every packet to every other port, zero-copy ---------- */
 
-static int
-fanout_fwd(void *arg)
+static __rte_always_inline int
+fanout_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *cl[FWD_MAX_BURST];
@@ -712,8 +714,8 @@ fanout_fwd(void *arg)
 
 /* ---- pipeline: RX lcore -> ring -> worker lcore (macswap + TX) ---------- */
 
-static int
-pipe_rx_fwd(void *arg)
+static __rte_always_inline int
+pipe_rx_burst(void *arg)
 {
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST];
@@ -771,51 +773,98 @@ rx_init(struct fwd_stream *fs)
 	return 0;
 }
 
+/* ---- pollers --------------------------------------------------------------- */
+
+/*
+ * Each engine's burst function is inlined into two pollers: X_fwd() runs
+ * one stream (pipeline, --latency), X_group() every stream of its lcore
+ * (struct fwd_group), g->passes passes over them while any is busy. The
+ * reactor's per-poller work (TSC reads, busy/idle accounting) and the call
+ * with its register saves then come once per group call, not per burst.
+ */
+#define FWD_POLLERS(x)							\
+static int								\
+x##_fwd(void *arg)							\
+{									\
+	return x##_burst(arg);						\
+}									\
+static int								\
+x##_group(void *arg)							\
+{									\
+	const struct fwd_group *g = arg;				\
+	int rc = NB_POLLER_IDLE, busy;					\
+	unsigned int i, pass;						\
+									\
+	for (pass = 0; pass < g->passes; pass++) {			\
+		busy = NB_POLLER_IDLE;					\
+		for (i = 0; i < g->n; i++) {				\
+			busy |= x##_burst(g->fs[i]);			\
+		}							\
+		if (busy == NB_POLLER_IDLE) {				\
+			break;						\
+		}							\
+		rc = NB_POLLER_BUSY;					\
+	}								\
+	return rc;							\
+}
+
+FWD_POLLERS(io)
+FWD_POLLERS(mac)
+FWD_POLLERS(macswap)
+FWD_POLLERS(tswap)
+FWD_POLLERS(rxonly)
+FWD_POLLERS(txonly)
+FWD_POLLERS(flowgen)
+FWD_POLLERS(csum)
+FWD_POLLERS(icmpecho)
+FWD_POLLERS(fanout)
+FWD_POLLERS(pipe_rx)
+
 /* ---- the table ------------------------------------------------------------ */
 
 static const struct fwd_engine e_io = {
 	.name = "io", .help = "forward untouched (headers not read)",
-	.fwd = io_fwd,
+	.fwd = io_fwd, .group = io_group,
 };
 static const struct fwd_engine e_mac = {
 	.name = "mac", .help = "dst MAC = --eth-peer, src MAC = TX port's",
-	.fwd = mac_fwd,
+	.fwd = mac_fwd, .group = mac_group,
 };
 static const struct fwd_engine e_macswap = {
 	.name = "macswap", .help = "swap source and destination MAC",
-	.fwd = macswap_fwd,
+	.fwd = macswap_fwd, .group = macswap_group,
 };
 static const struct fwd_engine e_5tswap = {
 	.name = "5tswap", .help = "swap MACs, IPv4 addresses, UDP/TCP ports",
-	.fwd = tswap_fwd,
+	.fwd = tswap_fwd, .group = tswap_group,
 };
 static const struct fwd_engine e_rxonly = {
 	.name = "rxonly", .help = "receive and free (--latency: measure stamps)",
-	.fwd = rxonly_fwd, .init = rx_init,
+	.fwd = rxonly_fwd, .group = rxonly_group, .init = rx_init,
 };
 static const struct fwd_engine e_txonly = {
 	.name = "txonly", .help = "send Ether/IPv4/UDP 198.18.0.1 -> 198.18.0.2",
-	.fwd = txonly_fwd, .init = gen_init, .generator = true,
+	.fwd = txonly_fwd, .group = txonly_group, .init = gen_init, .generator = true,
 };
 static const struct fwd_engine e_flowgen = {
 	.name = "flowgen", .help = "txonly over --flowgen-flows UDP flows",
-	.fwd = flowgen_fwd, .init = gen_init, .generator = true,
+	.fwd = flowgen_fwd, .group = flowgen_group, .init = gen_init, .generator = true,
 };
 static const struct fwd_engine e_csum = {
 	.name = "csum", .help = "verify and fix IPv4/UDP/TCP checksums, count bad",
-	.fwd = csum_fwd,
+	.fwd = csum_fwd, .group = csum_group,
 };
 static const struct fwd_engine e_icmpecho = {
 	.name = "icmpecho", .help = "answer ARP and ICMP echo for --ip",
-	.fwd = icmpecho_fwd, .tx_same_port = true, .needs_ip = true,
+	.fwd = icmpecho_fwd, .group = icmpecho_group, .tx_same_port = true, .needs_ip = true,
 };
 static const struct fwd_engine e_fanout = {
 	.name = "clone-fanout", .help = "zero-copy clone to every other port",
-	.fwd = fanout_fwd, .fanout = true,
+	.fwd = fanout_fwd, .group = fanout_group, .fanout = true,
 };
 static const struct fwd_engine e_pipeline = {
 	.name = "pipeline", .help = "RX lcore -> ring -> worker lcore macswap + TX",
-	.fwd = pipe_rx_fwd, .pipeline = true,
+	.fwd = pipe_rx_fwd, .group = pipe_rx_group, .pipeline = true,
 };
 
 const struct fwd_engine *const fwd_engines[] = {

@@ -5,10 +5,10 @@
  * the spirit of testpmd's struct fwd_engine), streams, per-stream counters
  * and the frame checks every engine that reads headers shares.
  *
- * A stream is one (RX port, RX queue) -> (TX port, TX queue) pair; each
- * stream runs as one active reactor poller on its forwarding lcore, and the
- * poller function is the engine's burst function itself, so a burst costs
- * one indirect call and the per-packet work is inlined.
+ * A stream is one (RX port, RX queue) -> (TX port, TX queue) pair. The
+ * streams of a forwarding lcore run from one active reactor poller, the
+ * engine's group(), which has the engine's burst function inlined: a burst
+ * costs no call of its own and the per-packet work is inlined too.
  */
 #ifndef NB_FWD_H
 #define NB_FWD_H
@@ -20,6 +20,8 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+
+#include "nb_port.h"
 
 #define FWD_MAX_PORTS 16
 #define FWD_MAX_BURST 512
@@ -81,6 +83,7 @@ struct fwd_cfg {
 	uint32_t max_pkt_len;
 	uint16_t pipeline_ring;
 	bool idle_spin;			/* --idle spin */
+	bool burst_stats;		/* --record-burst-stats */
 };
 
 /** Per-stream counters: written by the stream's lcore only. */
@@ -121,11 +124,14 @@ struct fwd_port {
 struct fwd_stream {
 	struct nb_port *rx_port;
 	struct nb_port *tx_port;
+	struct nb_port_queue rxh;	/* rx_port/rxq for the bursts */
+	struct nb_port_queue txh;	/* tx_port/txq for the bursts */
 	uint16_t rxq, txq;
 	uint16_t rx_pi, tx_pi;		/* indexes in g_fwd.ports */
 	uint16_t burst;
 	uint16_t lcore;
 	uint16_t idx;
+	bool burst_stats;		/* --record-burst-stats: fill burst_hist */
 	struct rte_ether_addr tx_src;	/* mac: tx port's address */
 	struct rte_ether_addr tx_dst;	/* mac: peer of the tx port */
 	struct rte_mempool *mp;		/* txonly/flowgen/clone */
@@ -149,11 +155,23 @@ struct fwd_stream {
 	uint64_t burst_hist[FWD_MAX_BURST + 1];
 } __rte_cache_aligned;
 
+/**
+ * The streams of one forwarding lcore, run by one poller (the engine's
+ * group()), as testpmd's lcore loops over its streams.
+ */
+struct fwd_group {
+	unsigned int n;			/**< streams */
+	unsigned int passes;		/**< passes per call while busy */
+	struct nb_poller *poller;
+	struct fwd_stream *fs[FWD_MAX_STREAMS];
+};
+
 /** A forwarding engine (one per --forward-mode). */
 struct fwd_engine {
 	const char *name;
 	const char *help;
 	int (*fwd)(void *stream);	/**< one burst; the poller function */
+	int (*group)(void *group);	/**< fwd() over a struct fwd_group */
 	int (*init)(struct fwd_stream *fs); /**< optional, before start */
 	bool tx_same_port;		/**< transmit on the RX port (icmpecho) */
 	bool needs_ip;			/**< --ip required */

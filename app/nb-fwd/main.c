@@ -182,6 +182,14 @@ stream_new(unsigned int rx_pi, uint16_t rxq, unsigned int tx_pi, uint16_t txq,
 	fs->tx_port = g_fwd.ports[tx_pi].port;
 	fs->rxq = rxq;
 	fs->txq = txq;
+	if (nb_port_queue_get(fs->rx_port, false, rxq, &fs->rxh) != 0 ||
+	    nb_port_queue_get(fs->tx_port, true, txq, &fs->txh) != 0) {
+		fprintf(stderr, "nb-fwd: stream %u: no RX queue %u on %s or TX "
+			"queue %u on %s\n", g_fwd.nb_streams, rxq,
+			g_fwd.ports[rx_pi].name, txq, g_fwd.ports[tx_pi].name);
+		rte_free(fs);
+		return NULL;
+	}
 	fs->burst = g_fwd.cfg.burst;
 	fs->core_idx = core_idx % g_fwd.nb_fwd_lcores;
 	fs->lcore = g_fwd.fwd_lcores[fs->core_idx];
@@ -194,6 +202,7 @@ stream_new(unsigned int rx_pi, uint16_t rxq, unsigned int tx_pi, uint16_t txq,
 	fs->nb_flows = g_fwd.cfg.flowgen_flows;
 	fs->ip = g_fwd.cfg.ip;
 	fs->rx_counted = true;
+	fs->burst_stats = g_fwd.cfg.burst_stats;
 	g_fwd.streams[g_fwd.nb_streams++] = fs;
 	return fs;
 }
@@ -214,58 +223,29 @@ register_stream(struct fwd_stream *fs, nb_poller_fn fn, const char *what)
 }
 
 /*
- * The streams of one forwarding lcore run from one poller (as testpmd's
- * lcore loops over its streams): the reactor's per-poller work (a TSC read
- * and the busy/idle accounting after every call) is then paid once per
- * loop instead of once per stream (perf, rxonly on two net_null ports:
- * reactor_once and reactor_thread 9.5 % of the forwarding lcore; a TSC
- * read costs tens of cycles, two 32-packet bursts about 1,500).
+ * The streams of one forwarding lcore run from one poller, the engine's
+ * group() (as testpmd's lcore loops over its streams): the reactor's
+ * per-poller work (a TSC read and the busy/idle accounting after every
+ * call) and the call itself are then paid once per group call instead of
+ * once per burst (perf, rxonly on two net_null ports: reactor_once and
+ * reactor_thread 9.5 % of the forwarding lcore with a poller per stream; a
+ * TSC read costs tens of cycles, two 32-packet bursts about 1,500).
  */
-struct fwd_group {
-	nb_poller_fn fn;
-	unsigned int n;
-	struct nb_poller *poller;
-	struct fwd_stream *fs[FWD_MAX_STREAMS];
-};
-
 static struct fwd_group g_groups[RTE_MAX_LCORE];
 
-/* Passes over the streams per call while they are busy: the reactor's
- * loop (its TSC reads, message ring, timers) runs once per 4 passes. */
-#define FWD_GROUP_PASSES 4
-
-static int
-group_poll(void *arg)
-{
-	const struct fwd_group *g = arg;
-	int rc = NB_POLLER_IDLE, busy;
-	unsigned int i, pass;
-
-	for (pass = 0; pass < FWD_GROUP_PASSES; pass++) {
-		busy = NB_POLLER_IDLE;
-		for (i = 0; i < g->n; i++) {
-			busy |= g->fn(g->fs[i]);
-		}
-		if (busy == NB_POLLER_IDLE) {
-			break;
-		}
-		rc = NB_POLLER_BUSY;
-	}
-	return rc;
-}
+/* Bursts per group call while busy (passes x streams, at least one pass):
+ * the reactor's loop (TSC reads, message ring, timers) runs once per 32
+ * bursts, some 20 us at 20 cycles per packet. */
+#define FWD_GROUP_BURSTS 32
 
 /* Adds fs to its lcore's group (registered by register_groups()). */
-static int
-group_add(struct fwd_stream *fs, nb_poller_fn fn)
+static void
+group_add(struct fwd_stream *fs)
 {
 	struct fwd_group *g = &g_groups[fs->lcore];
 
-	if (g->n > 0 && g->fn != fn) {
-		return register_stream(fs, fn, "fwd");
-	}
-	g->fn = fn;
 	g->fs[g->n++] = fs;
-	return 0;
+	g->passes = RTE_MAX(1u, FWD_GROUP_BURSTS / g->n);
 }
 
 static int
@@ -281,7 +261,8 @@ register_groups(const char *what)
 			continue;
 		}
 		snprintf(name, sizeof(name), "%s-lcore%u", what, l);
-		g->poller = nb_poller_register(l, group_poll, g, 0, name);
+		g->poller = nb_poller_register(l, g_fwd.eng->group, g, 0,
+					       name);
 		if (g->poller == NULL) {
 			fprintf(stderr, "nb-fwd: cannot register poller %s on "
 				"lcore %u: %s\n", name, l,
@@ -383,11 +364,13 @@ setup_streams(void)
 			/* latency: the generator must not outrun the
 			 * receiving pollers of its lcore (exact counts,
 			 * queueing delay); pipeline: two lcores */
-			ret = e->pipeline || c->latency ?
-			      register_stream(fs, fn, e->name) :
-			      group_add(fs, fn);
-			if (ret != 0) {
-				return ret;
+			if (e->pipeline || c->latency) {
+				ret = register_stream(fs, fn, e->name);
+				if (ret != 0) {
+					return ret;
+				}
+			} else {
+				group_add(fs);
 			}
 			if (e->generator && c->latency) {
 				struct fwd_stream *r = stream_new(p, q, p, txq, fs->core_idx);

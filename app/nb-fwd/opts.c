@@ -23,6 +23,7 @@ enum {
 	O_STATS, O_PEER, O_MBUFS, O_MBCACHE, O_TOPO, O_FLOWS, O_DURATION,
 	O_JSON, O_POOL_OPS, O_POOL_MODE, O_IP, O_PORT, O_FLUSH, O_HELP,
 	O_VERSION, O_LATENCY, O_MAXLEN, O_MBUF_SIZE, O_PIPE_RING, O_IDLE,
+	O_BURST_STATS,
 };
 
 static const struct option longopts[] = {
@@ -52,6 +53,7 @@ static const struct option longopts[] = {
 	{ "max-pkt-len", required_argument, NULL, O_MAXLEN },
 	{ "pipeline-ring", required_argument, NULL, O_PIPE_RING },
 	{ "idle", required_argument, NULL, O_IDLE },
+	{ "record-burst-stats", no_argument, NULL, O_BURST_STATS },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -141,6 +143,8 @@ fwd_usage(FILE *f)
 		"  --idle P               reactor idle policy: backoff (an idle reactor\n"
 		"                         sleeps until its next timer or message; a busy\n"
 		"                         one never does) or spin [backoff]\n"
+		"  --record-burst-stats   count RX bursts by size and print the histogram\n"
+		"                         (one more counter per burst) [off]\n"
 		"  --help                 this text\n"
 		"  --version              versions of nb-fwd and DPDK\n",
 		FWD_MAX_BURST, RTE_MBUF_DEFAULT_BUF_SIZE, RTE_ETHER_MAX_LEN);
@@ -415,6 +419,9 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 			} else {
 				return bad("idle", a, "spin or backoff");
 			}
+			break;
+		case O_BURST_STATS:
+			c->burst_stats = true;
 			break;
 		case O_HELP:
 			fwd_usage(stdout);

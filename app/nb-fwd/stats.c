@@ -253,17 +253,19 @@ print_summary(FILE *f)
 			S.core_pkts[j] ? (double)S.core_busy[j] / S.core_pkts[j] : 0,
 			S.core_pkts[j] ? (double)S.core_total[j] / S.core_pkts[j] : 0);
 	}
-	for (b = 1; b <= FWD_MAX_BURST; b++) {
-		maxh += S.hist[b];
-	}
-	fprintf(f, "  RX-bursts: %" PRIu64 " empty, %" PRIu64 " non-empty:",
-		S.hist[0], maxh);
-	for (b = 1; b <= FWD_MAX_BURST && maxh > 0; b++) {
-		if (S.hist[b] * 100 >= maxh) {
-			fprintf(f, " [%u]=%.0f%%", b, 100.0 * S.hist[b] / maxh);
+	if (g_fwd.cfg.burst_stats) {
+		for (b = 1; b <= FWD_MAX_BURST; b++) {
+			maxh += S.hist[b];
 		}
+		fprintf(f, "  RX-bursts: %" PRIu64 " empty, %" PRIu64 " non-empty:",
+			S.hist[0], maxh);
+		for (b = 1; b <= FWD_MAX_BURST && maxh > 0; b++) {
+			if (S.hist[b] * 100 >= maxh) {
+				fprintf(f, " [%u]=%.0f%%", b, 100.0 * S.hist[b] / maxh);
+			}
+		}
+		fprintf(f, "\n");
 	}
-	fprintf(f, "\n");
 	if (S.has_lat) {
 		fprintf(f, "  Latency: samples %" PRIu64 " min %.0f ns p50 %.0f ns "
 			"p99 %.0f ns p99.9 %.0f ns max %.0f ns; lost %" PRIu64
@@ -336,13 +338,17 @@ print_json(FILE *f, int lost)
 			S.core_pkts[j] ? (double)S.core_busy[j] / S.core_pkts[j] : 0,
 			S.core_pkts[j] ? (double)S.core_total[j] / S.core_pkts[j] : 0);
 	}
-	fprintf(f, "],\"burst_hist\":{");
-	for (b = 0, j = 0; b <= FWD_MAX_BURST; b++) {
-		if (S.hist[b] != 0) {
-			fprintf(f, "%s\"%u\":%" PRIu64, j++ ? "," : "", b, S.hist[b]);
+	fprintf(f, "]");
+	if (g_fwd.cfg.burst_stats) {
+		fprintf(f, ",\"burst_hist\":{");
+		for (b = 0, j = 0; b <= FWD_MAX_BURST; b++) {
+			if (S.hist[b] != 0) {
+				fprintf(f, "%s\"%u\":%" PRIu64, j++ ? "," : "",
+					b, S.hist[b]);
+			}
 		}
+		fprintf(f, "}");
 	}
-	fprintf(f, "}");
 	if (S.has_lat) {
 		fprintf(f, ",\"latency\":{\"samples\":%" PRIu64 ",\"min_ns\":%.0f,"
 			"\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f,"

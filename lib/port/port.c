@@ -695,6 +695,28 @@ nb_port_id(const struct nb_port *p)
 }
 
 int
+nb_port_queue_get(struct nb_port *p, bool tx, uint16_t queue,
+		  struct nb_port_queue *q)
+{
+	void **arr;
+
+	if (p == NULL || q == NULL ||
+	    queue >= (tx ? p->conf.nb_tx_queues : p->conf.nb_rx_queues)) {
+		return -EINVAL;
+	}
+	memset(q, 0, sizeof(*q));
+	q->port_id = p->fast.port_id;
+	q->queue = queue;
+	q->ethdev = p->fast.ethdev;
+	q->tx = tx;
+	q->burst = tx ? p->fast.tx_burst : p->fast.rx_burst;
+	arr = tx ? p->fast.txq : p->fast.rxq;
+	q->qdata = arr != NULL ? arr[queue] : NULL;	/* ethdev: none */
+	q->port = p;
+	return 0;
+}
+
+int
 nb_port_index(const struct nb_port *p)
 {
 	return p != NULL ? p->index : -EINVAL;

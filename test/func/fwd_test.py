@@ -249,8 +249,21 @@ def case_null_modes():
         check("RX-packets:" in out and "TX-dropped:" in out and "RX-nombuf:" in out,
               m + ": summary fields")
         check(out.count("Mpps") >= 2, m + ": no stats lines")
-        check(s["burst_hist"], m + ": no burst histogram")
+        check("burst_hist" not in s and "RX-bursts" not in out,
+              m + ": burst histogram without --record-burst-stats")
         check(s["cores"] and s["cores"][0]["cycles_per_packet"] > 0, m + ": no cycles/packet")
+
+
+def case_burst_stats():
+    out, s, _ = run(NULL2, ["--forward-mode", "io", "--duration", "1",
+                            "--record-burst-stats"])
+    h = s.get("burst_hist", {})
+    check(h and "RX-bursts:" in out, "--record-burst-stats: no histogram")
+    # net_null always has a full burst: every non-empty burst is 32 and
+    # the bursts account for every packet received
+    rx = sum(p["rx_packets"] for p in s["ports"])
+    check(set(h) <= {"0", "32"} and h.get("32", 0) * 32 == rx,
+          "--record-burst-stats: %s for %d packets" % (h, rx))
 
 
 def case_directions():
@@ -569,6 +582,7 @@ def case_pools():
 CASES = {
     "cli": case_cli,
     "null-modes": case_null_modes,
+    "burst-stats": case_burst_stats,
     "directions": case_directions,
     "latency-loop": case_latency_loop,
     "ring": case_ring,

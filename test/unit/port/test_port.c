@@ -415,6 +415,87 @@ test_ring_traffic(void)
 	pool_done(pool);
 }
 
+/* Queue copies (nb_port_queue_get): same packets as the port calls, for an
+ * ethdev port (net_ring) and a non-ethdev one (loop); bad arguments. */
+static void
+test_queue_handles(void)
+{
+	struct nb_pool *pool = pool_new("pt_qh", 2047);
+	struct rte_mbuf *m[BURST], *r[BURST];
+	struct nb_port_queue rq, tq, bad;
+	struct nb_port_conf c;
+	struct nb_port_stats st;
+	struct nb_port *ring, *a, *b;
+	char spec0[64], spec1[64];
+	uint16_t i, n;
+
+	conf_with(&c, pool);
+	ring = nb_port_open("net_ring14", &c);	/* TX queue 0 -> RX queue 0 */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ring);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(NULL, false, 0, &rq), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, false, 0, NULL), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, false, 1, &bad), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, true, 1, &bad), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, false, 0, &rq), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, true, 0, &tq), 0);
+	CU_ASSERT_TRUE(rq.ethdev && tq.ethdev && !rq.tx && tq.tx);
+	NB_TEST_ASSERT_INT_EQ(rq.port_id, nb_port_id(ring));
+	CU_ASSERT_PTR_EQUAL(rq.port, ring);
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(ring), 0);
+	for (i = 0; i < BURST; i++) {
+		m[i] = pkt_make(pool, i, 64);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_tx_burst(&tq, m, BURST), BURST);
+	n = nb_port_queue_rx_burst(&rq, r, BURST);
+	NB_TEST_ASSERT_INT_EQ(n, BURST);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_PTR_EQUAL(r[i], m[i]);
+	}
+	rte_pktmbuf_free_bulk(r, n);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(ring, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.opackets, BURST);
+	NB_TEST_ASSERT_INT_EQ(st.ipackets, BURST);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(ring), 0);
+
+	snprintf(spec0, sizeof(spec0), "loop:q%d/0", getpid());
+	snprintf(spec1, sizeof(spec1), "loop:q%d/1", getpid());
+	c.nb_rx_queues = 2;
+	c.nb_tx_queues = 2;
+	a = nb_port_open(spec0, &c);
+	b = nb_port_open(spec1, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(a, true, 1, &tq), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(b, false, 1, &rq), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(b, false, 2, &bad), -EINVAL);
+	CU_ASSERT_FALSE(rq.ethdev || tq.ethdev);
+	NB_TEST_ASSERT_INT_EQ(rq.port_id, NB_PORT_ID_NONE);
+	NB_TEST_ASSERT_INT_EQ(rq.queue, 1);
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(a), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(b), 0);
+	for (i = 0; i < BURST; i++) {
+		m[i] = pkt_make(pool, i, (uint16_t)(64 + i));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+	}
+	/* queue 1 of a reaches queue 1 of b, not queue 0 */
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_tx_burst(&tq, m, BURST), BURST);
+	NB_TEST_ASSERT_INT_EQ(nb_port_rx_burst(b, 0, r, BURST), 0);
+	n = nb_port_queue_rx_burst(&rq, r, BURST);
+	NB_TEST_ASSERT_INT_EQ(n, BURST);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_PTR_EQUAL(r[i], m[i]);
+		NB_TEST_ASSERT_MSG(pkt_check(r[i], i, (uint16_t)(64 + i)),
+				   "packet %u payload differs", i);
+	}
+	rte_pktmbuf_free_bulk(r, n);
+	NB_TEST_ASSERT_INT_EQ(nb_port_stats(b, &st), 0);
+	NB_TEST_ASSERT_INT_EQ(st.ipackets, BURST);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(a), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(b), 0);
+	pool_done(pool);
+}
+
 static void
 test_loop_traffic(void)
 {
@@ -785,6 +866,7 @@ static const CU_TestInfo tests[] = {
 	{ "pool_warning", test_pool_warning },
 	{ "ring_traffic", test_ring_traffic },
 	{ "loop_traffic", test_loop_traffic },
+	{ "queue_handles", test_queue_handles },
 	{ "loop_close_inflight", test_loop_close_inflight },
 	{ "recycle", test_recycle },
 	{ "recycle_headroom", test_recycle_headroom },
