@@ -255,6 +255,7 @@ tswap_burst(void *arg)
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
 	uint16_t n = fwd_rx(fs, pkts), i, k = 0, nd = 0;
+	uint64_t not_ip = 0;	/* counted once per burst: packet stores may alias fs */
 
 	if (n == 0) {
 		return NB_POLLER_IDLE;
@@ -287,10 +288,11 @@ tswap_burst(void *arg)
 				pp[1] = p0;
 			}
 		} else {
-			fs->c.not_ip++;
+			not_ip++;
 		}
 		pkts[k++] = m;
 	}
+	fs->c.not_ip += not_ip;
 	fwd_drop(fs, drop, nd);
 	fwd_tx(fs, pkts, k);
 	return NB_POLLER_BUSY;

@@ -17,9 +17,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "nb_port.h"
 
@@ -236,14 +240,135 @@ struct fwd_hdrs {
  */
 int fwd_check_l2(const struct rte_mbuf *m, uint32_t max_pkt_len);
 
+/* Bytes [off, off + n) lie in the first segment, or why not. */
+static __rte_always_inline int
+fwd__need(const struct rte_mbuf *m, uint32_t off, uint32_t n, int trunc)
+{
+	if (off + n > m->pkt_len) {
+		return trunc;
+	}
+	if (off + n > m->data_len) {
+		return FWD_BAD_SPLIT_HDR;
+	}
+	return FWD_BAD_MAX;
+}
+
 /**
  * Parse and check L2 (up to two VLAN tags), IPv4 and UDP/TCP headers; every
- * header read must lie in the first segment's data.
+ * header read must lie in the first segment's data. Inline: the parsing
+ * engines call it once per packet.
  * @return FWD_BAD_MAX when usable (h filled; h->proto 0 for non-IPv4),
  *   else the reason.
  */
-int fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
-		   struct fwd_hdrs *h);
+static __rte_always_inline int
+fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
+	       struct fwd_hdrs *h)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ether_hdr *eth;
+	const struct rte_ipv4_hdr *ip;
+	uint16_t et;
+	uint32_t off, ihl, tot;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	if (m->pkt_len == 0) {
+		return FWD_BAD_ZERO_LEN;
+	}
+	if (m->pkt_len < RTE_ETHER_HDR_LEN) {
+		return FWD_BAD_RUNT;
+	}
+	if (m->data_len < RTE_ETHER_HDR_LEN) {
+		return FWD_BAD_SPLIT_HDR;
+	}
+	eth = (const struct rte_ether_hdr *)d;
+	et = rte_be_to_cpu_16(eth->ether_type);
+	off = RTE_ETHER_HDR_LEN;
+	while (et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ) {
+		const struct rte_vlan_hdr *v;
+
+		if (h->vlans == 2) {
+			return FWD_BAD_VLAN_STACK;
+		}
+		r = fwd__need(m, off, sizeof(*v), FWD_BAD_RUNT);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		v = (const struct rte_vlan_hdr *)(d + off);
+		et = rte_be_to_cpu_16(v->eth_proto);
+		off += sizeof(*v);
+		h->vlans++;
+	}
+	if (m->pkt_len > max_pkt_len + h->vlans * RTE_VLAN_HLEN) {
+		return FWD_BAD_OVERSIZE;
+	}
+	h->l2_len = off;
+	h->ether_type = et;
+	if (et != RTE_ETHER_TYPE_IPV4) {
+		return FWD_BAD_MAX;
+	}
+	r = fwd__need(m, off, sizeof(*ip), FWD_BAD_TRUNC_L3);
+	if (r != FWD_BAD_MAX) {
+		return r;
+	}
+	ip = (const struct rte_ipv4_hdr *)(d + off);
+	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip)) {
+		return FWD_BAD_IHL;
+	}
+	r = fwd__need(m, off, ihl, FWD_BAD_IHL);
+	if (r != FWD_BAD_MAX) {
+		return r;
+	}
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (tot < ihl || off + tot > m->pkt_len) {
+		return FWD_BAD_IP_LEN;
+	}
+	h->l3_len = ihl;
+	h->ip_len = tot;
+	h->proto = ip->next_proto_id;
+	off += ihl;
+	if (h->proto == IPPROTO_UDP) {
+		const struct rte_udp_hdr *u;
+		uint32_t ul;
+
+		if (tot - ihl < sizeof(*u)) {
+			return FWD_BAD_TRUNC_L4;
+		}
+		r = fwd__need(m, off, sizeof(*u), FWD_BAD_TRUNC_L4);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		u = (const struct rte_udp_hdr *)(d + off);
+		ul = rte_be_to_cpu_16(u->dgram_len);
+		if (ul < sizeof(*u) || ul > tot - ihl) {
+			return FWD_BAD_L4_LEN;
+		}
+		h->l4_len = sizeof(*u);
+	} else if (h->proto == IPPROTO_TCP) {
+		const struct rte_tcp_hdr *t;
+		uint32_t tl;
+
+		if (tot - ihl < sizeof(*t)) {
+			return FWD_BAD_TRUNC_L4;
+		}
+		r = fwd__need(m, off, sizeof(*t), FWD_BAD_TRUNC_L4);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		t = (const struct rte_tcp_hdr *)(d + off);
+		tl = (uint32_t)(t->data_off >> 4) * 4;
+		if (tl < sizeof(*t) || tl > tot - ihl) {
+			return FWD_BAD_L4_LEN;
+		}
+		r = fwd__need(m, off, tl, FWD_BAD_TRUNC_L4);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		h->l4_len = tl;
+	}
+	return FWD_BAD_MAX;
+}
 
 /** Verify and fix the IPv4 and UDP/TCP checksums; bit 0: IP was bad, bit 1: L4 was bad. */
 int fwd_csum_fix(struct rte_mbuf *m, const struct fwd_hdrs *h);
