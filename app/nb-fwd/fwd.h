@@ -240,6 +240,23 @@ struct fwd_hdrs {
  */
 int fwd_check_l2(const struct rte_mbuf *m, uint32_t max_pkt_len);
 
+/* The checks every frame gets first: not empty, an Ethernet header, in the
+ * first segment. */
+static __rte_always_inline int
+fwd__check_eth(const struct rte_mbuf *m)
+{
+	if (m->pkt_len == 0) {
+		return FWD_BAD_ZERO_LEN;
+	}
+	if (m->pkt_len < RTE_ETHER_HDR_LEN) {
+		return FWD_BAD_RUNT;
+	}
+	if (m->data_len < RTE_ETHER_HDR_LEN) {
+		return FWD_BAD_SPLIT_HDR;
+	}
+	return FWD_BAD_MAX;
+}
+
 /* Bytes [off, off + n) lie in the first segment, or why not. */
 static __rte_always_inline int
 fwd__need(const struct rte_mbuf *m, uint32_t off, uint32_t n, int trunc)
@@ -272,14 +289,9 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	if (m->pkt_len == 0) {
-		return FWD_BAD_ZERO_LEN;
-	}
-	if (m->pkt_len < RTE_ETHER_HDR_LEN) {
-		return FWD_BAD_RUNT;
-	}
-	if (m->data_len < RTE_ETHER_HDR_LEN) {
-		return FWD_BAD_SPLIT_HDR;
+	r = fwd__check_eth(m);
+	if (r != FWD_BAD_MAX) {
+		return r;
 	}
 	eth = (const struct rte_ether_hdr *)d;
 	et = rte_be_to_cpu_16(eth->ether_type);

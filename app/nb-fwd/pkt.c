@@ -30,14 +30,10 @@ const char *const fwd_bad_names[FWD_BAD_MAX] = {
 int
 fwd_check_l2(const struct rte_mbuf *m, uint32_t max_pkt_len)
 {
-	if (m->pkt_len == 0) {
-		return FWD_BAD_ZERO_LEN;
-	}
-	if (m->pkt_len < RTE_ETHER_HDR_LEN) {
-		return FWD_BAD_RUNT;
-	}
-	if (m->data_len < RTE_ETHER_HDR_LEN) {
-		return FWD_BAD_SPLIT_HDR;
+	int r = fwd__check_eth(m);
+
+	if (r != FWD_BAD_MAX) {
+		return r;
 	}
 	if (m->pkt_len > max_pkt_len + 2 * RTE_VLAN_HLEN) {
 		return FWD_BAD_OVERSIZE;
