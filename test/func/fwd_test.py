@@ -262,8 +262,10 @@ def case_burst_stats():
     # net_null always has a full burst: every non-empty burst is 32 and
     # the bursts account for every packet received
     rx = sum(p["rx_packets"] for p in s["ports"])
-    check(set(h) <= {"0", "32"} and h.get("32", 0) * 32 == rx,
-          "--record-burst-stats: %s for %d packets" % (h, rx))
+    check(rx > 0 and h.get("32", 0) > 0 and set(h) <= {"0", "32"} and
+          h["32"] * 32 == rx, "--record-burst-stats: %s for %d packets" % (h, rx))
+    line = "RX-bursts: %d empty, %d non-empty: [32]=100%%" % (h.get("0", 0), h.get("32", 0))
+    check(line in out, "--record-burst-stats: no line '%s'" % line)
 
 
 def case_directions():

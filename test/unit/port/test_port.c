@@ -430,14 +430,16 @@ test_queue_handles(void)
 	uint16_t i, n;
 
 	conf_with(&c, pool);
-	ring = nb_port_open("net_ring14", &c);	/* TX queue 0 -> RX queue 0 */
+	c.nb_rx_queues = 2;
+	c.nb_tx_queues = 2;
+	ring = nb_port_open("net_ring14", &c);	/* TX queue i -> RX queue i */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ring);
 	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(NULL, false, 0, &rq), -EINVAL);
 	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, false, 0, NULL), -EINVAL);
-	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, false, 1, &bad), -EINVAL);
-	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, true, 1, &bad), -EINVAL);
-	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, false, 0, &rq), 0);
-	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, true, 0, &tq), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, false, 2, &bad), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, true, 2, &bad), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, false, 1, &rq), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_queue_get(ring, true, 1, &tq), 0);
 	CU_ASSERT_TRUE(rq.ethdev && tq.ethdev && !rq.tx && tq.tx);
 	NB_TEST_ASSERT_INT_EQ(rq.port_id, nb_port_id(ring));
 	CU_ASSERT_PTR_EQUAL(rq.port, ring);
@@ -446,7 +448,9 @@ test_queue_handles(void)
 		m[i] = pkt_make(pool, i, 64);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
 	}
+	/* queue 1 to queue 1: nothing on queue 0 */
 	NB_TEST_ASSERT_INT_EQ(nb_port_queue_tx_burst(&tq, m, BURST), BURST);
+	NB_TEST_ASSERT_INT_EQ(nb_port_rx_burst(ring, 0, r, BURST), 0);
 	n = nb_port_queue_rx_burst(&rq, r, BURST);
 	NB_TEST_ASSERT_INT_EQ(n, BURST);
 	for (i = 0; i < n; i++) {
