@@ -130,9 +130,8 @@ take(struct rte_mbuf **list)
 struct rte_mbuf *
 nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 {
-	struct rte_mbuf *hdrs[RTE_MBUF_MAX_NB_SEGS];
-	struct rte_mbuf *seg, *mc, *prev;
-	unsigned int n, i;
+	struct rte_mbuf *seg, *mc, *prev, *list;
+	unsigned int n;
 
 	(void)NB_BUF__DEBUG_USE(m);
 
@@ -162,35 +161,34 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 			return NULL;
 		}
 	}
-	/* One bulk allocation into an array: no list to build and undo. */
-	if (unlikely(nb_pool__alloc_bulk(p, hdrs, n, NULL, 0) != 0)) {
+	/* The headers as a list, allocated in bounded batches (no array of
+	 * RTE_MBUF_MAX_NB_SEGS on the stack). */
+	list = buf_alloc_segs(nb_pool_mempool(p), n);
+	if (unlikely(list == NULL)) {
 		rte_errno = ENOBUFS;
 		return NULL;
 	}
-	prev = NULL;
-	for (i = 0, seg = m; i < n; i++, seg = seg->next) {
+	mc = prev = NULL;
+	for (seg = m; seg != NULL; seg = seg->next) {
+		struct rte_mbuf *h;
+
 		/* Checked as each header is attached (two segments may have
 		 * one data owner); the rare failure undoes what was done. */
 		if (unlikely(buf_data_refcnt(seg) == UINT16_MAX)) {
-			unsigned int k;
-
-			if (prev != NULL) {
-				prev->next = NULL;
-				nb_buf__free_chain(hdrs[0]);	/* attached ones */
-			}
-			for (k = i; k < n; k++) {
-				nb_buf_free(hdrs[k]);
-			}
+			nb_buf__free_chain(mc);		/* attached ones */
+			nb_buf__free_chain(list);
 			rte_errno = EOVERFLOW;
 			return NULL;
 		}
-		rte_pktmbuf_attach(hdrs[i], seg);
+		h = take(&list);
+		rte_pktmbuf_attach(h, seg);
 		if (prev != NULL) {
-			prev->next = hdrs[i];
+			prev->next = h;
+		} else {
+			mc = h;
 		}
-		prev = hdrs[i];
+		prev = h;
 	}
-	mc = hdrs[0];
 	mc->pkt_len = m->pkt_len;
 	mc->nb_segs = (uint16_t)n;
 	return mc;
