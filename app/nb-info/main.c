@@ -61,6 +61,7 @@ static int
 parse_size(const char *s, size_t *out)
 {
 	unsigned long long v = 0;
+	unsigned int sh = 0;
 	const char *p = s;
 
 	if (!isdigit((unsigned char)*p) || *p == '0') {
@@ -73,12 +74,17 @@ parse_size(const char *s, size_t *out)
 		v = v * 10 + (unsigned long long)(*p - '0');
 	}
 	switch (*p) {
-	case 'g': case 'G': v <<= 10; /* fall through */
-	case 'm': case 'M': v <<= 10; /* fall through */
-	case 'k': case 'K': v <<= 10; p++; break;
+	case 'g': case 'G': sh = 30; p++; break;
+	case 'm': case 'M': sh = 20; p++; break;
+	case 'k': case 'K': sh = 10; p++; break;
 	default: break;
 	}
-	if (*p != '\0' || v == 0 || v > (1ULL << 40)) {
+	/* checked before the shift: 17179869185g must not wrap to 1g */
+	if (*p != '\0' || v == 0 || v > (1ULL << 40) >> sh) {
+		return -EINVAL;
+	}
+	v <<= sh;
+	if (v > (1ULL << 40)) {
 		return -EINVAL;
 	}
 	*out = (size_t)v;

@@ -120,7 +120,8 @@ expect_usage_error "nb-perf -- dma nosuch1 pool" "'nosuch1'" \
 expect_usage_error "setup.sh --bogus" "--bogus" "$src/devtools/setup.sh" --bogus
 
 # --dma-size: decimal with k, m or g only.
-for bad in 010 0x10 " 8" "+8" "-8" 8kb 1.5m ""; do
+# 17179869185g is 2^64 + 1g: it must not wrap to 1g; 1025g is above 1T.
+for bad in 010 0x10 " 8" "+8" "-8" 8kb 1.5m "" 17179869185g 1025g; do
 	expect_usage_error "nb-info -- --dma-size '$bad'" "--dma-size" \
 		"$info" "${EAL[@]}" -- --dma-size "$bad"
 done
