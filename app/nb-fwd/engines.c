@@ -820,7 +820,11 @@ FWD_POLLERS(flowgen)
 FWD_POLLERS(csum)
 FWD_POLLERS(icmpecho)
 FWD_POLLERS(fanout)
-FWD_POLLERS(pipe_rx)
+static int
+pipe_rx_fwd(void *arg)
+{
+	return pipe_rx_burst(arg);
+}
 
 /* ---- the table ------------------------------------------------------------ */
 
@@ -866,7 +870,7 @@ static const struct fwd_engine e_fanout = {
 };
 static const struct fwd_engine e_pipeline = {
 	.name = "pipeline", .help = "RX lcore -> ring -> worker lcore macswap + TX",
-	.fwd = pipe_rx_fwd, .group = pipe_rx_group, .pipeline = true,
+	.fwd = pipe_rx_fwd,	/* per stream: its worker is on another lcore */ .pipeline = true,
 };
 
 const struct fwd_engine *const fwd_engines[] = {

@@ -418,10 +418,6 @@ setup_streams(void)
 			}
 		}
 	}
-	ret = register_groups(e->name);
-	if (ret != 0) {
-		return ret;
-	}
 	/* A TX queue is used by one lcore only. */
 	for (i = 0; i < g_fwd.nb_streams; i++) {
 		struct fwd_stream *a = g_fwd.streams[i];
@@ -442,7 +438,8 @@ setup_streams(void)
 			}
 		}
 	}
-	return 0;
+	/* the lcore groups' pollers after the check, not before it */
+	return register_groups(e->name);
 }
 
 static void
