@@ -172,14 +172,9 @@ nb_buf_free_bulk(struct rte_mbuf **pkts, unsigned int n)
 			}
 		}
 		if (likely(fast)) {
-			uint8_t *state = RTE_MBUF_DYNFIELD(m, off, uint8_t *);
-
-			/* nb_buf__release_seg_v() of a fast-mode pool. */
-			if (unlikely(*state != NB_BUF_STATE_ALLOCATED)) {
-				nb_pool__unverified_free(v->pool, m);
-			} else {
-				*state = NB_BUF_STATE_FREE;
-			}
+			/* nb_buf__release_seg_v() of a fast-mode pool */
+			nb_buf__release_fast(m, RTE_MBUF_DYNFIELD(m, off,
+					     struct nb_buf_owner *), v->pool);
 		} else if (unlikely(!nb_buf__release_seg_v(m, v))) {
 			nb_buf__bad_free(m);
 			continue;

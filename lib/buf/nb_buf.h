@@ -261,6 +261,25 @@ unsigned int nb_buf__free_chain(struct rte_mbuf *m);
 void nb_buf__bad_free(struct rte_mbuf *m);
 
 /**
+ * @internal Fast-mode free of a segment whose ownership word is @p o: the
+ * whole word in one store (state free, the tag of this buffer: a word DPDK
+ * copied in from another buffer at attach is repaired here), or, when the
+ * state already says free, an unverified free (which rewrites the word).
+ */
+static inline void
+nb_buf__release_fast(struct rte_mbuf *m, struct nb_buf_owner *o,
+		     struct nb_pool *pool)
+{
+	if (unlikely(o->state != NB_BUF_STATE_ALLOCATED)) {
+		nb_pool__unverified_free(pool, m);
+	} else {
+		uint64_t w = nb_buf__owner_word(m, NB_BUF_STATE_FREE, o->home);
+
+		memcpy(o, &w, sizeof(w));
+	}
+}
+
+/**
  * @internal Prepare a direct segment that goes back to its pool (nbkit
  * pools). Accounted mode: a segment whose own ownership word (not one
  * DPDK copied from another buffer) does not say "allocated" is already
@@ -287,11 +306,7 @@ nb_buf__release_seg_v(struct rte_mbuf *m, const struct nb_mempool_priv *v)
 		       NB_BUF_STATE_ALLOCATED ||
 		       o->tag != nb_buf_owner_tag(m);
 	}
-	if (unlikely(o->state != NB_BUF_STATE_ALLOCATED)) {
-		nb_pool__unverified_free(v->pool, m);	/* rewrites the word */
-	} else {
-		o->state = NB_BUF_STATE_FREE;
-	}
+	nb_buf__release_fast(m, o, v->pool);
 	if (unlikely(v->count)) {
 		nb_pool__count_free(v->pool, 1);
 	}

@@ -1105,6 +1105,62 @@ BUF_TEST(test_use_after_free)
 }
 #endif
 
+/* A fast-mode pool of n buffers with one double free in it: take
+ * everything, give each buffer back once. */
+static void
+repair_double(struct nb_pool *pf, unsigned int n)
+{
+	struct rte_mbuf *all[34];
+	unsigned int got = take_all(pf, all, 34), i, back = 0;
+
+	NB_TEST_ASSERT_INT_EQ(got, n + 1);
+	qsort(all, got, sizeof(*all), ptr_cmp);
+	for (i = 0; i < got; i++) {
+		if (i == 0 || all[i] != all[i - 1]) {
+			back += nb_buf_free(all[i]);
+		}
+	}
+	NB_TEST_ASSERT_INT_EQ(back, n);
+	NB_TEST_ASSERT_INT_EQ(stats(pf).excess, 0);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(pf, NULL), 0);
+}
+
+/* A clone header gets the data owner's ownership word from DPDK's attach;
+ * a fast-mode free must leave the header's own word (its tag), or a later
+ * double free of that header is never counted. */
+BUF_TEST(test_clone_word_repaired)
+{
+	const unsigned int n = 32;
+	struct nb_pool *pf = mkpool("cwF", n, FAST);
+	struct rte_mbuf *d, *c, *bulk[1];
+	struct nb_pool_stats s0;
+
+	d = nb_buf_alloc(pf, NB_LAYER_RAW, 10);
+	CU_ASSERT_FATAL(d != NULL);
+	/* the bulk free */
+	c = nb_buf_clone(d, pf);
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT_FALSE(nb_buf_owner_valid(c));	/* DPDK copied d's word */
+	bulk[0] = c;
+	nb_buf_free_bulk(bulk, 1);
+	CU_ASSERT_TRUE(nb_buf_owner_valid(c));
+	/* the single free, then a double free that must be seen */
+	c = nb_buf_clone(d, pf);
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT_FALSE(nb_buf_owner_valid(c));
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(c), 1);
+	CU_ASSERT_TRUE(nb_buf_owner_valid(c));
+	NB_TEST_ASSERT_INT_EQ(nb_buf_owner(c)->state, NB_BUF_STATE_FREE);
+	s0 = stats(pf);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(c), 1);
+	NB_TEST_ASSERT_INT_EQ(stats(pf).unverified_frees -
+			      s0.unverified_frees, 1);
+	NB_TEST_ASSERT_INT_EQ(nb_buf_free(d), 1);
+	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(pf, NULL), 1);
+	repair_double(pf, n);
+	pool_intact(pf, n, "fast");	/* the harness audits and destroys it */
+}
+
 BUF_TEST(test_double_free)
 {
 	const unsigned int n = 32;
@@ -1127,20 +1183,7 @@ BUF_TEST(test_double_free)
 	NB_TEST_ASSERT_INT_EQ(stats(pf).excess, 1);
 	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(pf, NULL), 1);
 	NB_TEST_ASSERT_INT_EQ(nb_pool_destroy(pf, false), -EBUSY);
-	{
-		/* Repair: take everything, give each buffer back once. */
-		struct rte_mbuf *all[34];
-		unsigned int got = take_all(pf, all, 34), i, back = 0;
-
-		NB_TEST_ASSERT_INT_EQ(got, n + 1);
-		qsort(all, got, sizeof(*all), ptr_cmp);
-		for (i = 0; i < got; i++) {
-			if (i == 0 || all[i] != all[i - 1]) {
-				back += nb_buf_free(all[i]);
-			}
-		}
-		NB_TEST_ASSERT_INT_EQ(back, n);
-	}
+	repair_double(pf, n);
 	NB_TEST_ASSERT_INT_EQ(stats(pf).excess, 0);
 	NB_TEST_ASSERT_INT_EQ(nb_pool_audit(pf, NULL), 0);
 	pool_intact(pf, n, "fast");
@@ -3876,6 +3919,7 @@ static const CU_TestInfo tests[] = {
 	{ "alloc_bulk", test_alloc_bulk },
 	{ "free_counts", test_free_counts },
 	{ "double_free", test_double_free },
+	{ "clone_word_repaired", test_clone_word_repaired },
 	{ "pmd_scattered_rx", test_pmd_scattered_rx },
 	{ "owner_word_copied", test_owner_word_copied },
 #if NB_DEBUG
