@@ -1081,7 +1081,7 @@ nb_env_init_args(int argc, char **argv)
 		if (!said.huge && !huge) {
 			NB_LOG(env, NOTICE, "no free hugepages: running with "
 			       "--no-huge -m %u (run devtools/setup.sh as root "
-			       "to reserve some)", said.mem ? 0 :
+			       "to reserve some)",
 			       (unsigned int)NB_ENV_NOHUGE_MEM_MB);
 		}
 

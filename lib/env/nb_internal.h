@@ -16,10 +16,13 @@
 /** Define and register the log type logtype_nb_<name> ("nb.<name>"). */
 #define NB_LOG_REGISTER(name) RTE_LOG_REGISTER_DEFAULT(logtype_nb_##name, NOTICE)
 
-/** One log line through rte_log, prefixed with the library name. */
+/** One log line through rte_log, prefixed with the library name. The
+ * arguments are evaluated only when the line will be written (a debug line
+ * that looks things up costs nothing when debug logging is off). */
 #define NB_LOG(name, level, ...)					\
-	rte_log(RTE_LOG_##level, logtype_nb_##name,			\
-		RTE_FMT(NB_LIB_NAME ": " RTE_FMT_HEAD(__VA_ARGS__,) "\n",	\
-			RTE_FMT_TAIL(__VA_ARGS__,)))
+	(rte_log_can_log(logtype_nb_##name, RTE_LOG_##level) ?		\
+	 rte_log(RTE_LOG_##level, logtype_nb_##name,			\
+		 RTE_FMT(NB_LIB_NAME ": " RTE_FMT_HEAD(__VA_ARGS__,) "\n",	\
+			 RTE_FMT_TAIL(__VA_ARGS__,))) : 0)
 
 #endif /* NB_INTERNAL_H */
