@@ -459,9 +459,12 @@ nb_port_tx_burst(struct nb_port *p, uint16_t queue, struct rte_mbuf **m,
  * nb_port_queue_tx_burst() read nothing but this copy before the driver's
  * burst function, where nb_port_rx_burst() first loads the port object to
  * find its ethdev id or driver: one dependent load less per burst (nb-fwd
- * io on two net_null ports: 0.964 -> 0.980 of a bare rte_eth_rx_burst /
- * rte_eth_tx_burst loop, README). Valid from nb_port_open() to
- * nb_port_close(); as with the port calls, one thread at a time per queue.
+ * io on two net_null ports: 0.964 -> 0.982 of a bare rte_eth_rx_burst /
+ * rte_eth_tx_burst loop, README). Take the copy after nb_port_open() and
+ * use it while the port is started; it is dead after nb_port_close() (the
+ * ethdev id may then name another device, a loop queue is freed): take it
+ * again for a port opened again. As with the port calls, one thread at a
+ * time per queue. The fields are for the inline bursts only.
  */
 struct nb_port_queue {
 	uint16_t port_id;	/**< ethdev port id, or NB_PORT_ID_NONE */
@@ -470,7 +473,6 @@ struct nb_port_queue {
 	bool tx;		/**< a TX queue (else RX) */
 	nb_port_burst_t burst;	/**< the driver's burst function (non-ethdev) */
 	void *qdata;		/**< the driver's queue state (non-ethdev) */
-	struct nb_port *port;	/**< the port */
 };
 
 /**
@@ -507,7 +509,7 @@ static inline uint16_t
 nb_port_queue_rx_burst(const struct nb_port_queue *q, struct rte_mbuf **m,
 		       uint16_t n)
 {
-	NB_ASSERT(!q->tx);
+	NB_ASSERT(!q->tx && (q->ethdev || q->burst != NULL));
 	if (likely(q->ethdev)) {
 		return rte_eth_rx_burst(q->port_id, q->queue, m, n);
 	}
@@ -530,7 +532,7 @@ static inline uint16_t
 nb_port_queue_tx_burst(const struct nb_port_queue *q, struct rte_mbuf **m,
 		       uint16_t n)
 {
-	NB_ASSERT(q->tx);
+	NB_ASSERT(q->tx && (q->ethdev || q->burst != NULL));
 	if (likely(q->ethdev)) {
 		return rte_eth_tx_burst(q->port_id, q->queue, m, n);
 	}

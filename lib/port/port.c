@@ -712,7 +712,6 @@ nb_port_queue_get(struct nb_port *p, bool tx, uint16_t queue,
 	q->burst = tx ? p->fast.tx_burst : p->fast.rx_burst;
 	arr = tx ? p->fast.txq : p->fast.rxq;
 	q->qdata = arr != NULL ? arr[queue] : NULL;	/* ethdev: none */
-	q->port = p;
 	return 0;
 }
 
