@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "app_opts.h"
 
@@ -19,4 +20,17 @@ app_bad_option(const char *prog, int c, char **argv)
 		fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n",
 			prog, opt, prog);
 	}
+}
+
+bool
+app_wants(int argc, char **argv, const char *a, const char *b)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], a) == 0 || (b != NULL && strcmp(argv[i], b) == 0)) {
+			return true;
+		}
+	}
+	return false;
 }

@@ -91,20 +91,6 @@ parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-/* Does any argument, before or after "--", say @a or @b? */
-static bool
-wants(int argc, char **argv, const char *a, const char *b)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], a) == 0 || (b != NULL && strcmp(argv[i], b) == 0)) {
-			return true;
-		}
-	}
-	return false;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -122,11 +108,11 @@ main(int argc, char **argv)
 	int ret, c, status = 0;
 
 	/* --help and --version never need EAL: answer before touching it. */
-	if (wants(argc, argv, "-h", "--help")) {
+	if (app_wants(argc, argv, "-h", "--help")) {
 		usage(stdout, prog);
 		return 0;
 	}
-	if (wants(argc, argv, "--version", NULL)) {
+	if (app_wants(argc, argv, "--version", NULL)) {
 		printf("nb-info (nbkit) %s, %s\n", NB_VERSION_STR, rte_version());
 		return 0;
 	}

@@ -286,20 +286,6 @@ bench_find(const char *name)
 	return NULL;
 }
 
-/* Does any argument, before or after "--", say @a or @b? */
-static bool
-wants(int argc, char **argv, const char *a, const char *b)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], a) == 0 || (b != NULL && strcmp(argv[i], b) == 0)) {
-			return true;
-		}
-	}
-	return false;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -318,11 +304,11 @@ main(int argc, char **argv)
 	int ret, c;
 
 	/* --help and --version never need EAL: answer before touching it. */
-	if (wants(argc, argv, "-h", "--help")) {
+	if (app_wants(argc, argv, "-h", "--help")) {
 		usage(stdout, prog);
 		return 0;
 	}
-	if (wants(argc, argv, "--version", NULL)) {
+	if (app_wants(argc, argv, "--version", NULL)) {
 		printf("nb-perf (nbkit) %s, %s\n", NB_VERSION_STR, rte_version());
 		return 0;
 	}
