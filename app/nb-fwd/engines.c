@@ -255,7 +255,7 @@ tswap_burst(void *arg)
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
 	uint16_t n = fwd_rx(fs, pkts), i, k = 0, nd = 0;
-	uint64_t not_ip = 0;	/* counted once per burst: packet stores may alias fs */
+	uint64_t not_ip = 0;	/* once per burst: packet stores may alias fs */
 
 	if (n == 0) {
 		return NB_POLLER_IDLE;
@@ -526,6 +526,7 @@ csum_burst(void *arg)
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
 	uint16_t n = fwd_rx(fs, pkts), i, k = 0, nd = 0;
+	uint64_t bad_ip = 0, bad_l4 = 0, not_ip = 0;	/* once per burst */
 
 	if (n == 0) {
 		return NB_POLLER_IDLE;
@@ -542,13 +543,16 @@ csum_burst(void *arg)
 		}
 		if (h.proto != 0) {
 			r = fwd_csum_fix(m, &h);
-			fs->c.csum_bad_ip += r & 1;
-			fs->c.csum_bad_l4 += (r >> 1) & 1;
+			bad_ip += r & 1;
+			bad_l4 += (r >> 1) & 1;
 		} else {
-			fs->c.not_ip++;
+			not_ip++;
 		}
 		pkts[k++] = m;
 	}
+	fs->c.csum_bad_ip += bad_ip;
+	fs->c.csum_bad_l4 += bad_l4;
+	fs->c.not_ip += not_ip;
 	fwd_drop(fs, drop, nd);
 	fwd_tx(fs, pkts, k);
 	return NB_POLLER_BUSY;
