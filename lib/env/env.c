@@ -700,38 +700,39 @@ eal_start(struct argbuf *ab, bool own_prefix, bool verbose, bool keep_stdout)
 }
 
 /*
- * Parse an EAL log level ("7", "debug", "error"...) as EAL does; -1 when it
- * is none.
+ * Parse an EAL log level as DPDK 22.11's eal_parse_log_priority() does: a
+ * prefix of a name ("warn", "crit", "err"...), else a number in any base
+ * strtoul() takes ("7", "0x7"); -1 when it is none.
  */
 static int
 log_level_parse(const char *s)
 {
 	static const char *const names[] = {
-		[RTE_LOG_EMERG] = "emerg", [RTE_LOG_ALERT] = "alert",
-		[RTE_LOG_CRIT] = "crit", [RTE_LOG_ERR] = "err",
+		[RTE_LOG_EMERG] = "emergency", [RTE_LOG_ALERT] = "alert",
+		[RTE_LOG_CRIT] = "critical", [RTE_LOG_ERR] = "error",
 		[RTE_LOG_WARNING] = "warning", [RTE_LOG_NOTICE] = "notice",
 		[RTE_LOG_INFO] = "info", [RTE_LOG_DEBUG] = "debug",
 	};
+	size_t len = strlen(s);
+	unsigned long v;
 	char *end;
-	long v;
 	int i;
 
-	if (isdigit((unsigned char)s[0])) {
-		v = strtol(s, &end, 10);
-		if (*end == '\0' && v >= (long)RTE_LOG_EMERG && v <= (long)RTE_LOG_DEBUG) {
-			return (int)v;
-		}
+	if (len == 0) {
 		return -1;
 	}
-	if (strcmp(s, "error") == 0) {
-		return RTE_LOG_ERR;
-	}
 	for (i = (int)RTE_LOG_EMERG; i <= (int)RTE_LOG_DEBUG; i++) {
-		if (strcmp(s, names[i]) == 0) {
+		if (strncmp(names[i], s, len) == 0) {
 			return i;
 		}
 	}
-	return -1;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)s[0]) ||
+	    v < RTE_LOG_EMERG || v > RTE_LOG_DEBUG) {
+		return -1;
+	}
+	return (int)v;
 }
 
 /*
