@@ -132,7 +132,7 @@ seg_advance(struct rte_mbuf *s, uint32_t k, struct rte_mbuf *rep)
 		s->data_len = (uint16_t)(s->data_len - k);
 		return s;
 	}
-	rte_pktmbuf_attach(rep, s);
+	buf_attach(rep, s);
 	rep->data_off = (uint16_t)(rep->data_off + k);
 	rep->data_len = (uint16_t)(rep->data_len - k);
 	rep->next = s->next;
@@ -371,7 +371,7 @@ nb_buf_split(struct rte_mbuf *m, uint32_t off, struct nb_pool *p)
 			rte_errno = ENOBUFS;
 			return NULL;
 		}
-		rte_pktmbuf_attach(rest, seg);
+		buf_attach(rest, seg);
 		rest->data_off = (uint16_t)(rest->data_off + soff);
 		rest->data_len = (uint16_t)(rest->data_len - soff);
 		rest->next = seg->next;

@@ -224,7 +224,7 @@ nb_buf_copy_in(struct rte_mbuf *m, uint32_t off, const void *src,
 		     i++) {
 			struct rte_mbuf *h = take_one(&hdrs), *next = s->next;
 
-			rte_pktmbuf_attach(h, s);
+			buf_attach(h, s);
 			prev->next = h;
 			buf_free_seg(s);	/* s->next left for its holder */
 			prev = h;

@@ -90,6 +90,16 @@ buf_data_refcnt(const struct rte_mbuf *seg)
 		rte_mbuf_from_indirect((struct rte_mbuf *)(uintptr_t)seg));
 }
 
+/* nbkit's ownership word of @m (NULL before the first nb_pool_create()
+ * registered it). */
+static inline uint64_t *
+buf_owner_word(struct rte_mbuf *m)
+{
+	const int off = nb_pool__owner_off;
+
+	return likely(off >= 0) ? RTE_MBUF_DYNFIELD(m, off, uint64_t *) : NULL;
+}
+
 /*
  * Copy the packet metadata of @src (offload flags, port, VLAN, hash,
  * packet type, dynamic fields) to @dst, as rte_pktmbuf_copy() does; @dst
@@ -99,9 +109,31 @@ static inline void
 buf_copy_meta(struct rte_mbuf *dst, const struct rte_mbuf *src)
 {
 	const uint64_t attach = RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+	uint64_t *w = buf_owner_word(dst), own = w != NULL ? *w : 0;
 
 	dst->ol_flags = (dst->ol_flags & attach) | (src->ol_flags & ~attach);
-	__rte_pktmbuf_copy_hdr(dst, src);
+	__rte_pktmbuf_copy_hdr(dst, src);	/* copies src's word too */
+	if (likely(w != NULL)) {
+		*w = own;
+	}
+}
+
+/*
+ * rte_pktmbuf_attach(@mi, @m), keeping @mi's own ownership word: DPDK copies
+ * all dynamic fields of the data owner into the header (state, home and tag
+ * of the owner), and a header carrying another buffer's word makes its own
+ * later frees unverifiable (a double free of it would go uncounted). One
+ * load and one store per attach, nothing per free.
+ */
+static inline void
+buf_attach(struct rte_mbuf *mi, struct rte_mbuf *m)
+{
+	uint64_t *w = buf_owner_word(mi), own = w != NULL ? *w : 0;
+
+	rte_pktmbuf_attach(mi, m);
+	if (likely(w != NULL)) {
+		*w = own;
+	}
 }
 
 /*

@@ -150,7 +150,7 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 			rte_errno = ENOBUFS;
 			return NULL;
 		}
-		rte_pktmbuf_attach(mc, m);
+		buf_attach(mc, m);
 		mc->pkt_len = m->pkt_len;
 		mc->nb_segs = 1;
 		return mc;
@@ -181,7 +181,7 @@ nb_buf_clone(struct rte_mbuf *m, struct nb_pool *p)
 			return NULL;
 		}
 		h = take(&list);
-		rte_pktmbuf_attach(h, seg);
+		buf_attach(h, seg);
 		if (prev != NULL) {
 			prev->next = h;
 		} else {
@@ -569,7 +569,7 @@ nb_buf_make_writable(struct rte_mbuf **m, struct nb_pool *p, uint32_t off,
 			d = copy_seg(&spare, seg, &dl);
 		} else {
 			d = take(&spare);
-			rte_pktmbuf_attach(d, seg);
+			buf_attach(d, seg);
 			dl = d;
 		}
 		nspare -= k;

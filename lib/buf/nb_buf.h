@@ -262,9 +262,9 @@ void nb_buf__bad_free(struct rte_mbuf *m);
 
 /**
  * @internal Fast-mode free of a segment whose ownership word is @p o: the
- * whole word in one store (state free, the tag of this buffer: a word DPDK
- * copied in from another buffer at attach is repaired here), or, when the
- * state already says free, an unverified free (which rewrites the word).
+ * state byte set to free, or, when it already says free, an unverified free
+ * (which rewrites the word). nbkit's attach and metadata copies keep each
+ * header's own word (buf_attach()), so the word is this buffer's.
  */
 static inline void
 nb_buf__release_fast(struct rte_mbuf *m, struct nb_buf_owner *o,
@@ -273,9 +273,7 @@ nb_buf__release_fast(struct rte_mbuf *m, struct nb_buf_owner *o,
 	if (unlikely(o->state != NB_BUF_STATE_ALLOCATED)) {
 		nb_pool__unverified_free(pool, m);
 	} else {
-		uint64_t w = nb_buf__owner_word(m, NB_BUF_STATE_FREE, o->home);
-
-		memcpy(o, &w, sizeof(w));
+		o->state = NB_BUF_STATE_FREE;
 	}
 }
 

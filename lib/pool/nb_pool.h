@@ -280,8 +280,9 @@ nb_buf__owner_word(const struct rte_mbuf *m, uint8_t state, uint16_t home)
 /**
  * @internal State and home without the tag: the first 4 bytes of the word,
  * one 32-bit store. Allocations write only these: the tag is written at
- * create and by every free (a free repairs a word DPDK copied in), and a
- * buffer is copied into only while it is allocated.
+ * create and by accounted and unverified frees, and nbkit's attach and
+ * metadata copies keep a header's own word (DPDK's would copy the data
+ * owner's in).
  */
 static inline uint32_t
 nb_buf__owner_half(uint8_t state, uint16_t home)
