@@ -9,12 +9,13 @@
  *   lcore and dequeue + call on the worker, of message objects of the same
  *   layout (function, argument) written by the sender and called by the
  *   receiver. Both include the receiver finishing the last message.
- * - msg pthread->lcore: from a plain pthread, nb_reactor_send() (the pool's
- *   shared ring, no cache) and a channel, against the raw ring.
+ * - msg pthread->lcore: from a plain pthread, nb_reactor_send() and a
+ *   channel (its own SP ring), against the raw ring.
  * - msg self: the same on one lcore (send 32, run them); with the empty
  *   poller case also `nb-perf reactor-self`, one lcore, for callgrind.
- * - empty active poller: nb_reactor_poll_once() with one active poller
- *   that returns idle, against a bare loop calling the same function.
+ * - empty active poller: one active poller that returns idle, run by a
+ *   started reactor (with and without opts.poller_tsc), against a bare
+ *   loop calling the same function through a pointer.
  * - idle: CPU use (getrusage) of two idle reactors with the spin and the
  *   back-off policy, and the back-off wake-up latency of a message.
  */
@@ -41,6 +42,7 @@
 #define RING_SIZE 4096
 #define NB_OBJS (2 * RING_SIZE)
 #define BULK 32
+#define RAW_POOL_SIZE 16383
 #define STALL_CYCLES(hz) (5 * (hz))
 
 enum worker_mode {
@@ -373,22 +375,72 @@ raw_self(void *arg, uint64_t iters)
 	return iters;
 }
 
-/* Empty active poller. */
-static uint64_t g_poll_runs;
+/*
+ * Empty active poller: one poller that returns idle, run by the real loop
+ * of a started reactor (nb_reactors_start() on the main lcore, which
+ * returns when the poller has run @iters times), against a bare loop
+ * calling the same function through a pointer. The reactor's init, start
+ * and fini are inside the timed call (tens of microseconds per round).
+ */
+static uint64_t g_poll_left;
 
 static int
-empty_poller(void *arg)
+counting_poller(void *arg)
 {
 	(void)arg;
+	if (g_poll_left > 0 && --g_poll_left == 0) {
+		nb_reactors_stop();
+	}
 	return NB_POLLER_IDLE;
 }
 
+static int (*volatile g_bare_fn)(void *) = counting_poller;
+static bool g_poller_tsc;	/* opts.poller_tsc of the started case */
+
 static uint64_t
-nb_empty_poller(void *arg, uint64_t iters)
+nb_started_poller(void *arg, uint64_t iters)
+{
+	unsigned int main_lcore = rte_get_main_lcore();
+	struct nb_reactor_opts o;
+
+	(void)arg;
+	nb_reactor_opts_init(&o, sizeof(o));
+	o.lcores = &main_lcore;
+	o.nb_lcores = 1;
+	o.poller_tsc = g_poller_tsc;
+	if (nb_reactors_init(&o) != 0) {
+		return 0;
+	}
+	g_poll_left = iters;
+	if (nb_poller_register(main_lcore, counting_poller, NULL, 0,
+			       "empty") == NULL ||
+	    nb_reactors_start() != 0) {
+		nb_reactors_fini();
+		return 0;
+	}
+	nb_reactors_fini();
+	return g_poll_left == 0 ? iters : 0;
+}
+
+static uint64_t
+bare_loop(void *arg, uint64_t iters)
 {
 	uint64_t i;
 
 	(void)arg;
+	g_poll_left = iters;
+	for (i = 0; i < iters; i++) {
+		g_bare_fn(NULL);
+	}
+	return g_poll_left == 0 ? iters : 0;
+}
+
+/* Loops of nb_reactor_poll_once(), the caller reading the TSC each time. */
+static uint64_t
+nb_poll_once_loops(uint64_t iters)
+{
+	uint64_t i;
+
 	for (i = 0; i < iters; i++) {
 		if (nb_reactor_poll_once(rte_rdtsc()) < 0) {
 			return 0;
@@ -397,20 +449,11 @@ nb_empty_poller(void *arg, uint64_t iters)
 	return iters;
 }
 
-static int (*volatile g_bare_fn)(void *) = empty_poller;
-
-static uint64_t
-bare_loop(void *arg, uint64_t iters)
+static int
+empty_poller(void *arg)
 {
-	uint64_t i;
-	int busy = 0;
-
 	(void)arg;
-	for (i = 0; i < iters; i++) {
-		busy += g_bare_fn(NULL);
-	}
-	g_poll_runs += (uint64_t)busy;
-	return iters;
+	return NB_POLLER_IDLE;
 }
 
 /* The one-lcore cases: reactor on the main lcore only. */
@@ -420,8 +463,20 @@ self_cases(struct perf_ctx *ctx)
 	struct nb_reactor_opts o;
 	unsigned int main_lcore = rte_get_main_lcore();
 	struct nb_poller *p;
-	uint64_t n = perf_iters(ctx, 10000000), t0, t1;
+	uint64_t n = perf_iters(ctx, 10000000), t0, t1, sink = 0;
 	int rc;
+
+	perf_note(ctx, "reactor: empty active poller: one poller returning "
+		  "idle in the loop of a started reactor vs a bare loop "
+		  "calling it through a pointer; target ratio >= 0.5 "
+		  "(nbkit <= 2x)");
+	g_poller_tsc = false;
+	perf_compare(ctx, "reactor", "empty active poller (started)",
+		     nb_started_poller, bare_loop, NULL, n);
+	g_poller_tsc = true;
+	perf_compare(ctx, "reactor", "empty active poller, poller_tsc",
+		     nb_started_poller, bare_loop, NULL, n);
+	g_poller_tsc = false;
 
 	nb_reactor_opts_init(&o, sizeof(o));
 	o.lcores = &main_lcore;
@@ -439,6 +494,10 @@ self_cases(struct perf_ctx *ctx)
 		nb_reactors_fini();
 		return -ENOMEM;
 	}
+	perf_note(ctx, "reactor: msg self: 32 nb_reactor_send() to the own "
+		  "lcore, then one nb_reactor_poll_once(rte_rdtsc()) runs "
+		  "them, vs 32 rte_ring MP enqueues, one dequeue burst and 32 "
+		  "calls; target ratio >= 1.0");
 	perf_compare(ctx, "reactor", "msg self (one lcore, 32/loop)", nb_self,
 		     raw_self, NULL, perf_iters(ctx, 4000000));
 	p = nb_poller_register(main_lcore, empty_poller, NULL, 0, "empty");
@@ -446,31 +505,32 @@ self_cases(struct perf_ctx *ctx)
 		rc = -rte_errno;
 		goto out;
 	}
-	perf_compare(ctx, "reactor", "empty active poller per loop",
-		     nb_empty_poller, bare_loop, NULL, n);
 	t0 = rte_rdtsc_precise();
-	nb_empty_poller(NULL, n);
+	nb_poll_once_loops(n);
 	t1 = rte_rdtsc_precise();
 	nb_poller_unregister(&p);
-	perf_note(ctx, "reactor: one loop with one empty active poller: "
-		  "%.1f TSC cycles", (double)(t1 - t0) / (double)n);
-	t0 = rte_rdtsc_precise();
-	nb_empty_poller(NULL, n);
-	t1 = rte_rdtsc_precise();
-	perf_note(ctx, "reactor: one loop with no poller: %.1f TSC cycles",
+	perf_note(ctx, "reactor: one nb_reactor_poll_once(rte_rdtsc()) with "
+		  "one empty active poller: %.1f TSC cycles",
 		  (double)(t1 - t0) / (double)n);
 	t0 = rte_rdtsc_precise();
+	nb_poll_once_loops(n);
+	t1 = rte_rdtsc_precise();
+	perf_note(ctx, "reactor: one nb_reactor_poll_once(rte_rdtsc()) with "
+		  "no poller: %.1f TSC cycles", (double)(t1 - t0) / (double)n);
+	t0 = rte_rdtsc_precise();
 	for (t1 = 0; t1 < n; t1++) {
-		g_poll_runs += rte_rdtsc() & 1;
+		sink += rte_rdtsc() & 1;
 	}
 	perf_note(ctx, "reactor: one rte_rdtsc() on this machine: %.1f TSC "
-		  "cycles (a loop reads it once, plus once per poller run)",
-		  (double)(rte_rdtsc_precise() - t0) / (double)n);
+		  "cycles (a started reactor reads it once per loop; up to "
+		  "16 idle passes over the active pollers share a loop)%s",
+		  (double)(rte_rdtsc_precise() - t0) / (double)n,
+		  sink == UINT64_MAX ? " " : "");
 out:
 	nb_reactors_stop();
 	if (nb_reactor_msgs_outstanding() != 0) {
-		fprintf(stderr, "nb-perf: reactor: %u messages missing\n",
-			nb_reactor_msgs_outstanding());
+		fprintf(stderr, "nb-perf: reactor: %u messages queued at the "
+			"end\n", nb_reactor_msgs_outstanding());
 		ctx->failures++;
 	}
 	nb_reactors_fini();
@@ -500,7 +560,7 @@ msg_cases(struct perf_ctx *ctx, unsigned int worker)
 					SOCKET_ID_ANY,
 					RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	g_rx.raw_pool = rte_mempool_create("perf_raw_pool",
-					   NB_REACTOR_MSG_POOL_SIZE_DEFAULT,
+					   RAW_POOL_SIZE,
 					   sizeof(struct raw_msg), 256, 0, NULL,
 					   NULL, NULL, NULL, SOCKET_ID_ANY, 0);
 	if (g_rx.raw_ring == NULL || g_rx.raw_pool == NULL ||
@@ -515,10 +575,10 @@ msg_cases(struct perf_ctx *ctx, unsigned int worker)
 		return -ENOMEM;
 	}
 
-	perf_note(ctx, "reactor: nbkit = nb_reactor_send (message pool + "
-		  "MP/SC ring + poll loop); DPDK = rte_ring MP/SC of "
-		  "{fn,arg} objects taken once from a pool made alike; target ratio >= 0.77 "
-		  "(nbkit <= 1.3x)");
+	perf_note(ctx, "reactor: nbkit = nb_reactor_send ({fn,arg} by value "
+		  "in an MP/SC ring + poll loop); DPDK = rte_ring MP/SC of "
+		  "pointers to {fn,arg} objects taken once from a pool; "
+		  "target ratio >= 0.77 cross-core, >= 1.0 from a pthread");
 	perf_compare(ctx, "reactor", "msg lcore->lcore single", nb_single,
 		     raw_single, &g_rx, perf_iters(ctx, 2000000));
 	perf_compare(ctx, "reactor", "msg lcore->lcore bulk32", nb_bulk,

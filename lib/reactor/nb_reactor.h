@@ -11,22 +11,33 @@
  *   the next deadline: a loop looks at the heap top only). A poller returns
  *   NB_POLLER_BUSY or NB_POLLER_IDLE; that feeds the busy/idle statistics
  *   and the idle policy.
- * - Messages: a function and an argument, carried by an object of a shared
- *   rte_mempool through the target reactor's multi-producer/single-consumer
- *   rte_ring. A full ring or pool is -EAGAIN, never an abort; messages of
- *   one sender run in the order sent.
- * - Foreign threads (plain pthreads) may send; a channel
- *   (nb_reactor_channel_create()) gives one pthread a single-producer ring
- *   and a message cache of its own.
+ * - Messages: a function and an argument, carried by value (16 bytes) in
+ *   a slot of the target reactor's multi-producer/single-consumer rte_ring:
+ *   no message pool, nothing to allocate or lose. A full ring is -EAGAIN,
+ *   never an abort; messages of one sender run in the order sent.
+ * - Foreign threads (plain pthreads) send as lcores do; a channel
+ *   (nb_reactor_channel_create()) gives one thread a single-producer ring
+ *   of its own.
  * - Idle policy: spin, or back off after idle loops (rte_pause(), then a
  *   sleep on an eventfd with the next timer deadline as timeout); a sender
  *   writes the eventfd only when the target sleeps.
  * - Time comes from one clock (the TSC) that tests replace with a virtual
  *   clock (nb_reactor_clock_set()).
  *
- * Ownership: a poller belongs to its reactor; its callback and its
- * messages run on that reactor's lcore only. Poller control calls from
- * another lcore or thread are carried to the owner as messages.
+ * Lifetime rule: a poller belongs to its reactor. Its callback runs on that
+ * reactor's lcore only, and only that lcore may pause, resume or unregister
+ * it (-EPERM elsewhere, as in SPDK): to control a poller from elsewhere,
+ * send its reactor a message that makes the call. nb_poller_register()
+ * works from anywhere; the pointer it returns stays valid until the owner
+ * unregisters the poller or nb_reactors_fini() frees it. A pointer carried
+ * in a message (a registration, a call_all step) stays valid until that
+ * message has run or has been released.
+ *
+ * Lifecycle (nb_reactors_state()): UNINIT -init-> READY -start-> RUNNING
+ * -stop-> STOPPING -(every reactor returned)-> STOPPED -fini-> UNINIT.
+ * A stop before the start goes READY -> STOPPED; a start from STOPPED runs
+ * what is queued on every reactor and returns. fini refuses RUNNING and
+ * STOPPING (-EBUSY).
  */
 #ifndef NB_REACTOR_H
 #define NB_REACTOR_H
@@ -41,7 +52,6 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_lcore.h>
-#include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include "nb_common.h"
@@ -98,8 +108,6 @@ enum nb_reactor_idle_policy {
 
 /** Default message ring size per reactor (entries). */
 #define NB_REACTOR_RING_SIZE_DEFAULT 4096
-/** Default size of the shared message pool (objects). */
-#define NB_REACTOR_MSG_POOL_SIZE_DEFAULT 16383
 /** Default idle loops spun before pausing (NB_REACTOR_IDLE_BACKOFF). */
 #define NB_REACTOR_IDLE_SPIN_LOOPS_DEFAULT 1000
 /** Default loops with rte_pause() before sleeping. */
@@ -115,17 +123,22 @@ struct nb_reactor_opts {
 	size_t opts_size;	/**< sizeof(struct nb_reactor_opts), set by opts_init */
 	const unsigned int *lcores; /**< lcore ids to run reactors on; NULL: every EAL lcore */
 	unsigned int nb_lcores;	/**< entries of @c lcores */
-	unsigned int ring_size;	/**< message ring entries per reactor (2..2^24) */
-	unsigned int msg_pool_size; /**< message objects shared by all reactors (>= 2) */
+	unsigned int ring_size;	/**< message slots per reactor and per channel (2..2^24) */
 	enum nb_reactor_idle_policy idle; /**< idle policy */
 	unsigned int idle_spin_loops; /**< idle loops before pausing (back-off) */
 	unsigned int idle_pause_loops; /**< paused loops before sleeping (back-off) */
 	unsigned int idle_max_sleep_us; /**< longest sleep while active pollers exist */
+	/**
+	 * Measure every poller's busy and idle clock ticks (one clock read
+	 * after each poller run; nb_poller_stats busy_tsc/idle_tsc). Off by
+	 * default: a loop then reads the clock once, and those two stay 0.
+	 */
+	bool poller_tsc;
 };
 
 /**
- * Fill @p opts with the defaults: every EAL lcore, a 4096-entry ring per
- * reactor, 16383 message objects, NB_REACTOR_IDLE_SPIN.
+ * Fill @p opts with the defaults: every EAL lcore, a 4096-slot ring per
+ * reactor, NB_REACTOR_IDLE_SPIN, no per-poller clock accounting.
  *
  * @param opts
  *   Options to fill; NULL is ignored (one log line).
@@ -136,7 +149,7 @@ struct nb_reactor_opts {
 void nb_reactor_opts_init(struct nb_reactor_opts *opts, size_t opts_size);
 
 /**
- * Create a reactor on every chosen lcore, the message pool and the rings.
+ * Create a reactor and its message ring on every chosen lcore.
  * EAL must be initialised (nb_env_init()). Reactors can then be driven by
  * nb_reactors_start() or, one loop at a time, by nb_reactor_poll_once().
  *
@@ -147,31 +160,53 @@ void nb_reactor_opts_init(struct nb_reactor_opts *opts, size_t opts_size);
  *   - -EALREADY: already initialised;
  *   - -ENODEV: EAL is not initialised;
  *   - -EINVAL: bad options (an lcore EAL does not run, a duplicate lcore,
- *     a ring or pool size out of range, an unknown policy, opts_size too
- *     small); one log line says which;
- *   - -ENOMEM: no memory for the rings, the pool or the reactors.
+ *     a ring size out of range, an unknown policy, opts_size too small);
+ *     one log line says which;
+ *   - -ENOMEM: no memory for the rings or the reactors.
  */
 int nb_reactors_init(const struct nb_reactor_opts *opts);
+
+/** The reactors' lifecycle (one state for all of them). */
+enum nb_reactors_state {
+	NB_REACTORS_UNINIT = 0,	/**< not initialised (or finalised) */
+	NB_REACTORS_READY,	/**< initialised, not started, not stopped */
+	NB_REACTORS_RUNNING,	/**< nb_reactors_start() runs them */
+	NB_REACTORS_STOPPING,	/**< stopped while nb_reactors_start() runs */
+	NB_REACTORS_STOPPED,	/**< stopped; nb_reactors_start() not running */
+};
+
+/**
+ * The reactors' lifecycle state now (one atomic load; any thread).
+ *
+ * @return
+ *   The state.
+ */
+enum nb_reactors_state nb_reactors_state(void);
 
 /**
  * Run the reactors: launch one on every chosen worker lcore, run the main
  * lcore's on the calling thread when it is chosen, and return when all
- * have stopped (nb_reactors_stop()). Messages still queued when a reactor
- * stops are run by it; those that arrive later are released (not run) here.
+ * have stopped (nb_reactors_stop()). Each reactor runs what is queued for
+ * it when it stops (its ring, its channels, those not yet attached
+ * included); what arrives later is released (not run) here. Called after
+ * a stop (state STOPPED), it does just that on every reactor and returns:
+ * a stop that comes before the start loses no queued message.
  *
  * @return
  *   0 after a stop, or:
  *   - -ENODEV: not initialised;
  *   - -EPERM: not called on the main lcore;
- *   - -EALREADY: already running, or ran before (fini, then init again);
+ *   - -EALREADY: nb_reactors_start() is running (RUNNING or STOPPING);
  *   - -EBUSY: a chosen worker lcore is busy with another job.
  */
 int nb_reactors_start(void);
 
 /**
- * Ask every reactor to stop. Callable from any lcore, any thread and from
- * a signal handler (async-signal-safe: an atomic store and one write() to
- * each reactor's eventfd). After it, sends fail with -ESHUTDOWN.
+ * Ask every reactor to stop: READY -> STOPPED, RUNNING -> STOPPING,
+ * otherwise nothing. Callable from any lcore, any thread and from a signal
+ * handler (async-signal-safe: a compare-and-swap and, when they run, one
+ * write() to each reactor's eventfd). After it, sends fail with
+ * -ESHUTDOWN.
  */
 void nb_reactors_stop(void);
 
@@ -179,18 +214,23 @@ void nb_reactors_stop(void);
  * Whether nb_reactors_stop() was called since nb_reactors_init().
  *
  * @return
- *   true after a stop.
+ *   true in STOPPING and STOPPED.
  */
 bool nb_reactors_stopping(void);
 
 /**
- * Free everything nb_reactors_init() created: pollers, channels, rings and
- * the message pool. Queued messages are released without running.
- * Logs (WARNING) how many message objects are missing from the pool when
- * any are (0 is the expected audit). Does nothing, with one log line, while
- * nb_reactors_start() runs or when not initialised.
+ * Free everything nb_reactors_init() created: pollers (registered ones
+ * whose registration never ran included), channels and rings. Messages
+ * still queued are released without running. An application that drives
+ * reactors with nb_reactor_poll_once() stops doing so first.
+ *
+ * @return
+ *   0 (READY or STOPPED -> UNINIT), or (one log line, nothing freed):
+ *   - -EBUSY: nb_reactors_start() is running (RUNNING or STOPPING): stop,
+ *     wait for it to return, then fini;
+ *   - -ENODEV: not initialised.
  */
-void nb_reactors_fini(void);
+int nb_reactors_fini(void);
 
 /**
  * Run one loop of the calling lcore's reactor at time @p now_tsc: its
@@ -214,7 +254,14 @@ int nb_reactor_poll_once(uint64_t now_tsc);
  * is added at once; from anywhere else the registration is carried by a
  * message that the reactor runs in its next loop (also when that is its
  * first loop, after nb_reactors_start()). The poller's stats exist from
- * the return on.
+ * the return on, and the pointer stays valid until the owner unregisters
+ * the poller or nb_reactors_fini() frees it, also when the registration
+ * message is released without running (after a stop).
+ *
+ * A timed poller runs on a grid: its deadlines are registration (or
+ * resume) time plus whole periods. A late run does not move the grid, and
+ * periods missed altogether are skipped (one run, never a burst), so the
+ * period is kept on average.
  *
  * @param lcore
  *   The reactor's lcore.
@@ -242,39 +289,37 @@ struct nb_poller *nb_poller_register(unsigned int lcore, nb_poller_fn fn,
 				     const char *name);
 
 /**
- * Unregister a poller and set *@p pp to NULL. From the owner (also from
- * inside the poller's own callback) it never runs again after this call;
- * from elsewhere, after the owner has run the carried message. The poller
- * is freed by its reactor.
+ * Unregister a poller and set *@p pp to NULL; only on the poller's own
+ * lcore (also from inside its callback). It never runs again after this
+ * call; it is freed at once, after its callback returns when called from
+ * there, or when its registration message runs (or at fini) when that has
+ * not run yet.
  *
  * @param pp
  *   Address of the poller pointer.
  * @return
- *   0 on success, or (one log line):
+ *   0 on success, or (one log line; nothing changes, *@p pp is kept):
  *   - -EINVAL: @p pp or *@p pp is NULL (for example a second unregister
  *     through the same pointer);
- *   - -EALREADY: the poller is already being unregistered;
- *   - -EAGAIN: the message to the owner could not be queued (nothing
- *     changed; *@p pp is kept, retry);
- *   - -ESHUTDOWN: the reactors are stopping (the poller is freed by
- *     nb_reactors_fini()).
+ *   - -EPERM: not called on the poller's lcore (send a message there).
  */
 int nb_poller_unregister(struct nb_poller **pp);
 
 /**
- * Stop running a poller until nb_poller_resume(). Idempotent.
+ * Stop running a poller until nb_poller_resume(); only on the poller's own
+ * lcore. Idempotent.
  *
  * @param p
  *   The poller.
  * @return
- *   0, or -EINVAL (NULL or being unregistered), -EAGAIN (message not
- *   queued, retry), -ESHUTDOWN (stopping).
+ *   0, or (one log line) -EINVAL (NULL), -EPERM (not its lcore).
  */
 int nb_poller_pause(struct nb_poller *p);
 
 /**
- * Run a paused poller again; a timed poller's next run is one period after
- * the resume. Idempotent.
+ * Run a paused poller again; only on the poller's own lcore. A timed
+ * poller's grid restarts at the resume: its next run is one period later.
+ * Idempotent.
  *
  * @param p
  *   The poller.
@@ -283,37 +328,58 @@ int nb_poller_pause(struct nb_poller *p);
  */
 int nb_poller_resume(struct nb_poller *p);
 
-/**
- * @internal What nb_reactor_send() reads of a reactor; not API, may change.
+/*
+ * nb_reactor_internal: what the inline nb_reactor_send() reads. Not API:
+ * names, layout and meaning may change in any release. Shared state is
+ * read and written with the __atomic builtins only.
  */
-struct nb_reactor_hot {
-	struct rte_ring *ring;		/**< MP/SC message ring */
+
+/** @internal What nb_reactor_send() reads of a reactor. */
+struct nb_reactor_internal_hot {
+	struct rte_ring *ring;		/**< MP/SC ring of struct nb_msg */
 	int efd;			/**< eventfd that wakes it */
-	int sleeping;			/**< 1 while it sleeps (__atomic) */
-	uint64_t msgs_refused;		/**< sends refused (__atomic) */
+	int sleeping;			/**< 1 while it sleeps */
+	uint64_t msgs_refused;		/**< sends refused */
 };
 
+/**
+ * @internal Per lcore: messages its own lcore sends itself, in order, with
+ * no atomic operation (owner only; head and tail are read by others for
+ * counts only).
+ */
+struct nb_reactor_internal_self {
+	struct nb_msg *msgs;		/**< slots, a power of 2 */
+	uint32_t mask;			/**< slots - 1 */
+	uint32_t cap;			/**< usable slots (opts.ring_size) */
+	uint32_t head;			/**< next to run */
+	uint32_t tail;			/**< next free */
+} __rte_cache_aligned;
+
+/** @internal Per lcore: its reactor's queue of messages to itself. */
+extern struct nb_reactor_internal_self nb_reactor_internal_self[RTE_MAX_LCORE];
 /** @internal Per lcore: its reactor's hot part, or NULL. */
-extern struct nb_reactor_hot *nb_reactor_hot_tab[RTE_MAX_LCORE];
-/** @internal The message pool. */
-extern struct rte_mempool *nb_reactor_msg_pool;
-/** @internal nb_reactors_stop() was called (__atomic). */
-extern bool nb_reactor_stop_flag;
+extern struct nb_reactor_internal_hot *nb_reactor_internal_hot[RTE_MAX_LCORE];
+/** @internal The lifecycle state (enum nb_reactors_state). */
+extern int nb_reactor_internal_state;
 /** @internal The back-off idle policy is on: senders may have to wake. */
-extern bool nb_reactor_backoff;
+extern bool nb_reactor_internal_backoff;
 
 /**
  * @internal Slow path of nb_reactor_send(): logs bad input, counts a
  * refusal; returns the error to give.
  */
-int nb_reactor_send_fail_(unsigned int lcore, bool fn_null, int why);
+int nb_reactor_internal_send_fail(unsigned int lcore, bool fn_null, int why);
 
 /** @internal Write the eventfd of a sleeping reactor (back-off policy). */
-void nb_reactor_wake_(struct nb_reactor_hot *h);
+void nb_reactor_internal_wake(struct nb_reactor_internal_hot *h);
+
+/* end of nb_reactor_internal */
 
 /**
  * Send a message: @p fn(@p arg) runs on @p lcore's reactor. Callable from
- * any lcore or thread (pthreads take the slower, cache-less pool path).
+ * any lcore or thread; the message travels by value in one slot of the
+ * target's ring (nothing is allocated), or, sent by a reactor's lcore to
+ * itself, of its own queue (opts.ring_size slots, no atomic operation).
  * Messages from one sender run in the order sent.
  *
  * @param lcore
@@ -324,8 +390,8 @@ void nb_reactor_wake_(struct nb_reactor_hot *h);
  *   Its argument.
  * @return
  *   0 when queued, or:
- *   - -EAGAIN: the target's ring or the message pool is full (counted in
- *     the target's msgs_refused; nothing queued, retry later);
+ *   - -EAGAIN: the target's ring (or own queue) is full (counted in the
+ *     target's msgs_refused; nothing queued, retry later);
  *   - -EINVAL: @p lcore has no reactor or @p fn is NULL (one log line);
  *   - -ESHUTDOWN: the reactors are stopping;
  *   - -ENODEV: not initialised.
@@ -333,34 +399,49 @@ void nb_reactor_wake_(struct nb_reactor_hot *h);
 static __rte_always_inline int
 nb_reactor_send(unsigned int lcore, nb_msg_fn fn, void *arg)
 {
-	struct nb_reactor_hot *h;
-	struct nb_msg *m;
+	struct nb_reactor_internal_hot *h;
+	struct nb_msg m;
 
-	h = likely(lcore < RTE_MAX_LCORE) ? nb_reactor_hot_tab[lcore] : NULL;
+	h = likely(lcore < RTE_MAX_LCORE) ? nb_reactor_internal_hot[lcore] :
+					    NULL;
 	if (unlikely(h == NULL || fn == NULL)) {
-		return nb_reactor_send_fail_(lcore, fn == NULL, -EINVAL);
+		return nb_reactor_internal_send_fail(lcore, fn == NULL,
+						     -EINVAL);
 	}
-	if (unlikely(__atomic_load_n(&nb_reactor_stop_flag,
-				     __ATOMIC_RELAXED))) {
+	if (unlikely(__atomic_load_n(&nb_reactor_internal_state,
+				     __ATOMIC_RELAXED) >=
+		     NB_REACTORS_STOPPING)) {
 		return -ESHUTDOWN;
 	}
-	if (unlikely(rte_mempool_get(nb_reactor_msg_pool, (void **)&m) != 0)) {
-		return nb_reactor_send_fail_(lcore, false, -EAGAIN);
+	m.fn = fn;
+	m.arg = arg;
+	if (lcore == rte_lcore_id()) {
+		/* to itself: the owner's own queue, no atomic operation */
+		struct nb_reactor_internal_self *q =
+			&nb_reactor_internal_self[lcore];
+		uint32_t t = q->tail;
+
+		if (unlikely(t - q->head >= q->cap)) {
+			return nb_reactor_internal_send_fail(lcore, false,
+							     -EAGAIN);
+		}
+		q->msgs[t & q->mask] = m;
+		__atomic_store_n(&q->tail, t + 1, __ATOMIC_RELAXED);
+		return 0;
 	}
-	m->fn = fn;
-	m->arg = arg;
-	if (unlikely(rte_ring_mp_enqueue(h->ring, m) != 0)) {
-		rte_mempool_put(nb_reactor_msg_pool, m);
-		return nb_reactor_send_fail_(lcore, false, -EAGAIN);
+	if (unlikely(rte_ring_mp_enqueue_elem(h->ring, &m, sizeof(m)) != 0)) {
+		return nb_reactor_internal_send_fail(lcore, false, -EAGAIN);
 	}
-	if (unlikely(nb_reactor_backoff)) {
-		nb_reactor_wake_(h);
+	if (unlikely(nb_reactor_internal_backoff)) {
+		nb_reactor_internal_wake(h);
 	}
 	return 0;
 }
 
 /**
- * Send @p n messages to one reactor, all or none, in array order.
+ * Send @p n messages to one reactor, all or none, in array order: one
+ * enqueue of @p n slots (a concurrent sender's messages never come in
+ * between).
  *
  * @param lcore
  *   Target reactor's lcore.
@@ -369,7 +450,12 @@ nb_reactor_send(unsigned int lcore, nb_msg_fn fn, void *arg)
  * @param n
  *   How many (0 is a no-op returning 0).
  * @return
- *   0 when all are queued, or as nb_reactor_send() (nothing queued).
+ *   0 when all are queued, or, with nothing queued:
+ *   - -EAGAIN: the ring has fewer than @p n free slots (counted as @p n
+ *     refused; retry later);
+ *   - -EINVAL: @p n is above the ring size (opts.ring_size: it can never
+ *     fit), a bad lcore, NULL @p msgs or a NULL fn (one log line);
+ *   - -ESHUTDOWN, -ENODEV: as nb_reactor_send().
  */
 int nb_reactor_send_bulk(unsigned int lcore, const struct nb_msg *msgs,
 			 unsigned int n);
@@ -378,7 +464,9 @@ int nb_reactor_send_bulk(unsigned int lcore, const struct nb_msg *msgs,
  * Run @p fn(@p arg) on every reactor in turn (ascending lcore), then
  * @p done_fn(@p done_arg) on the calling lcore's reactor. Each step is a
  * message sent by the previous reactor; a full ring delays a step (it is
- * retried every loop), it does not drop it.
+ * retried every loop, and its reactor does not sleep meanwhile), it does
+ * not drop it. After a stop, the steps not yet run are dropped (neither
+ * @p fn nor @p done_fn runs again).
  *
  * @param fn
  *   Function for every reactor; must not be NULL.
@@ -398,13 +486,15 @@ int nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
 
 /**
  * Create a channel from the calling thread to @p lcore's reactor: a
- * single-producer ring and a message cache of its own, so heavy senders
- * on plain pthreads do not contend on the shared ring or pool. Only one
- * thread may send on a channel. Messages sent on a channel run in order;
- * there is no order between a channel and nb_reactor_send().
+ * single-producer ring of opts.ring_size message slots of its own, so a
+ * heavy sender does not contend with others on the reactor's ring. Only
+ * one thread may send on a channel. Messages sent on a channel run in
+ * order; there is no order between a channel and nb_reactor_send(). A
+ * channel holds nothing shared: any number of channels leaves the
+ * reactor's ring to nb_reactor_send().
  *
- * The channel's ring has opts.ring_size entries, like a reactor's; the
- * reactor takes the channel on at its next loop.
+ * The reactor takes the channel on at its next loop (or, after a stop,
+ * when nb_reactors_start() drains it).
  *
  * @param lcore
  *   Target reactor.
@@ -413,7 +503,7 @@ int nb_reactor_call_all(nb_msg_fn fn, void *arg, nb_msg_fn done_fn,
  *   - ENODEV: reactors are not initialised;
  *   - EINVAL: @p lcore has no reactor;
  *   - ESHUTDOWN: the reactors are stopping;
- *   - ENOMEM: no memory for the ring or the cache;
+ *   - ENOMEM: no memory for the ring;
  *   - ENOSPC: the reactor has NB_REACTOR_MAX_CHANNELS channels.
  */
 struct nb_reactor_channel *nb_reactor_channel_create(unsigned int lcore);
@@ -431,17 +521,16 @@ struct nb_reactor_channel *nb_reactor_channel_create(unsigned int lcore);
  * @param arg
  *   Its argument.
  * @return
- *   0, or -EAGAIN (ring or pool full), -EINVAL (NULL, closed channel),
- *   -ESHUTDOWN (stopping).
+ *   0, or -EAGAIN (the channel's ring is full), -EINVAL (NULL, closed
+ *   channel), -ESHUTDOWN (stopping).
  */
 int nb_reactor_channel_send(struct nb_reactor_channel *ch, nb_msg_fn fn,
 			    void *arg);
 
 /**
- * Close a channel from its sending thread: its cached message objects go
- * back to the pool, messages already queued still run, and the reactor
- * frees the channel (or nb_reactors_fini() does). @p ch must not be used
- * afterwards.
+ * Close a channel from its sending thread: messages already queued still
+ * run, and the reactor frees the channel (or nb_reactors_fini() does).
+ * @p ch must not be used afterwards.
  *
  * @param ch
  *   The channel; NULL is ignored.
@@ -452,7 +541,7 @@ void nb_reactor_channel_destroy(struct nb_reactor_channel *ch);
 struct nb_reactor_stats {
 	unsigned int lcore;	/**< the reactor's lcore */
 	unsigned int nb_pollers; /**< pollers registered (any state) */
-	uint64_t loops;		/**< loops run */
+	uint64_t loops;		/**< loops run (passes over the active pollers) */
 	uint64_t busy_tsc;	/**< clock ticks of loops that did work */
 	uint64_t idle_tsc;	/**< clock ticks of loops that did not */
 	uint64_t msgs_run;	/**< messages run */
@@ -469,8 +558,8 @@ struct nb_poller_stats {
 	bool paused;		/**< paused now */
 	uint64_t runs;		/**< callbacks run */
 	uint64_t busy_runs;	/**< of which returned busy */
-	uint64_t busy_tsc;	/**< clock ticks in busy runs */
-	uint64_t idle_tsc;	/**< clock ticks in idle runs */
+	uint64_t busy_tsc;	/**< clock ticks in busy runs (opts.poller_tsc) */
+	uint64_t idle_tsc;	/**< clock ticks in idle runs (opts.poller_tsc) */
 };
 
 /**
@@ -487,7 +576,8 @@ struct nb_poller_stats {
 int nb_reactor_stats_get(unsigned int lcore, struct nb_reactor_stats *stats);
 
 /**
- * Read one poller's statistics.
+ * Read one poller's statistics; from any thread while the poller is
+ * registered (see the lifetime rule).
  *
  * @param p
  *   The poller.
@@ -508,10 +598,9 @@ int nb_poller_stats_get(const struct nb_poller *p,
 void nb_reactor_dump(FILE *f);
 
 /**
- * Message objects out of the pool: queued on a ring, or held in an open
- * channel's cache. Objects in the lcores' mempool caches count as in the
- * pool. After nb_reactors_start() returned, with every channel destroyed,
- * this is 0: the audit nb_reactors_fini() logs when it is not.
+ * Messages queued and not yet run, on every reactor's ring and every
+ * channel's. After nb_reactors_start() returned this is 0: what a reactor
+ * did not run before it stopped was released there.
  *
  * @return
  *   The count; 0 when not initialised.

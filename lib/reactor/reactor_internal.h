@@ -1,15 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Private to lib/reactor: the reactor, poller and channel structures. */
+/*
+ * Private to lib/reactor: the reactor, poller and channel structures and
+ * what the three parts share:
+ * - lifecycle.c: init, start, stop, fini, the run loop and its idle sleep;
+ * - poller.c: the clock, pollers, the timer heap and one loop's work;
+ * - msg.c: messages, send_bulk, call_all and channels;
+ * - reactor_stats.c: stats, dump, telemetry.
+ *
+ * Threading: the fields under "owner only" are touched by the reactor's
+ * own lcore only; other threads reach them through messages. Shared
+ * fields are read and written with the __atomic builtins only.
+ */
 #ifndef REACTOR_INTERNAL_H
 #define REACTOR_INTERNAL_H
 
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
 #include <rte_common.h>
-#include <rte_mempool.h>
+#include <rte_cycles.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
@@ -22,9 +33,17 @@ extern int logtype_nb_reactor;
 /* Messages taken from a ring per loop at most. */
 #define REACTOR_MSG_BURST 32
 
+/*
+ * Passes over the active pollers without the loop's other work (clock,
+ * messages, timers) while they find nothing to do: an idle pass costs the
+ * pollers' calls only, and a message or timer waits at most this many
+ * idle passes. A pass that finds work ends the batch.
+ */
+#define REACTOR_IDLE_PASSES 16
+
 /* Where a poller sits on its reactor. */
 enum poller_list {
-	PL_NONE = 0,	/* nowhere (being run, or not yet added) */
+	PL_NONE = 0,	/* nowhere (being run, or registration not run yet) */
 	PL_ACTIVE,	/* r->active */
 	PL_TIMED,	/* r->heap */
 	PL_PAUSED,	/* r->paused */
@@ -40,21 +59,22 @@ enum poller_state {
 struct reactor;
 
 struct nb_poller {
-	TAILQ_ENTRY(nb_poller) link;	/* active or paused list */
-	TAILQ_ENTRY(nb_poller) all;	/* r->all, under r->all_lock */
-	struct reactor *r;
+	/* The loop's line: what an active pass reads and writes. */
 	nb_poller_fn fn;
 	void *arg;
-	uint64_t period_us;
-	uint64_t period_tsc;		/* 0: active */
-	uint64_t next_tsc;		/* timed: next deadline */
-	uint32_t heap_idx;		/* timed: index in r->heap */
-	enum poller_list list;		/* owner only */
+	TAILQ_ENTRY(nb_poller) link;	/* active or paused list */
 	enum poller_state state;	/* owner only */
-	atomic_bool unreg_requested;	/* any thread: first unregister wins */
+	enum poller_list list;		/* owner only */
 	uint64_t runs;
 	uint64_t busy_runs;
-	uint64_t busy_tsc;
+	/* The rest. */
+	struct reactor *r;
+	TAILQ_ENTRY(nb_poller) all;	/* r->all, under r->all_lock */
+	uint64_t period_us;
+	uint64_t period_tsc;		/* 0: active */
+	uint64_t next_tsc;		/* timed: next deadline (on the grid) */
+	uint32_t heap_idx;		/* timed: index in r->heap */
+	uint64_t busy_tsc;		/* opts.poller_tsc */
 	uint64_t idle_tsc;
 	char name[NB_POLLER_NAME_LEN];
 };
@@ -62,12 +82,10 @@ struct nb_poller {
 TAILQ_HEAD(poller_list_head, nb_poller);
 
 struct nb_reactor_channel {
-	struct rte_ring *ring;		/* SP/SC */
-	struct rte_mempool_cache *cache; /* the sender's message cache */
+	struct rte_ring *ring;		/* SP/SC ring of struct nb_msg */
 	struct reactor *r;
-	atomic_bool closed;		/* sender closed it */
-	bool attached;			/* in r->chans (owner only) */
-	TAILQ_ENTRY(nb_reactor_channel) link; /* g_channels, under g_chan_lock */
+	bool closed;			/* sender closed it (__atomic) */
+	TAILQ_ENTRY(nb_reactor_channel) link; /* nb_reactor_channels */
 };
 
 /* A call_all() in progress. */
@@ -85,10 +103,9 @@ TAILQ_HEAD(call_all_head, call_all_ctx);
 
 struct reactor {
 	/* Read by senders (nb_reactor_send() is inline in nb_reactor.h). */
-	struct nb_reactor_hot hot;
+	struct nb_reactor_internal_hot hot;
 	unsigned int lcore;
-	atomic_bool running;		/* inside nb_reactors_start() */
-	atomic_bool chans_pending;	/* channels wait in pending[] */
+	bool chans_pending;		/* channels wait in pending[] (__atomic) */
 	rte_spinlock_t chan_lock;	/* pending[], nb_pending, nb_chans */
 	struct nb_reactor_channel *pending[NB_REACTOR_MAX_CHANNELS];
 	unsigned int nb_pending;
@@ -99,14 +116,15 @@ struct reactor {
 	struct nb_poller **heap;
 	uint32_t heap_n;
 	uint32_t heap_cap;
-	struct nb_poller *cur;		/* poller whose callback runs */
 	struct call_all_head retry;	/* call_all steps waiting for room */
 	struct nb_reactor_channel *chans[NB_REACTOR_MAX_CHANNELS];
 	unsigned int nb_chans;
 	unsigned int idle_loops;	/* consecutive idle loops */
+	bool in_pass;			/* a pass walks r->active now */
+	bool poller_tsc;		/* opts.poller_tsc */
 	uint64_t now;			/* time of the current loop */
 	uint64_t last_tsc;		/* start of the previous loop (0: none) */
-	bool last_work;			/* the previous loop did work */
+	bool last_work;			/* work since the last clock read */
 
 	/* Stats: written by the owner, read by anyone. */
 	uint64_t loops;
@@ -115,23 +133,79 @@ struct reactor {
 	uint64_t msgs_run;
 	uint64_t sleeps;
 
-	/* Every poller, for stats and telemetry. */
+	/* Every poller, for stats, telemetry and fini. */
 	rte_spinlock_t all_lock;
 	struct poller_list_head all;
 	unsigned int nb_pollers;
 };
 
+TAILQ_HEAD(channel_list_head, nb_reactor_channel);
+
 /*
- * Shared by reactor.c and reactor_stats.c; nb_-prefixed so that they
- * cannot clash with other libraries in the static libnbkit.a (not API).
+ * Shared by the files of lib/reactor; nb_-prefixed so that they cannot
+ * clash with other libraries in the static libnbkit.a (not API).
  */
 extern struct reactor *nb_reactor_tab[RTE_MAX_LCORE];
 extern unsigned int nb_reactor_lcores[RTE_MAX_LCORE];
 extern unsigned int nb_reactor_count;
-extern atomic_bool nb_reactor_inited;
+extern struct nb_reactor_opts nb_reactor_cfg;	/* the options in force */
 /* Held by telemetry handlers and by nb_reactors_fini() while it frees. */
 extern rte_spinlock_t nb_reactor_tel_lock;
+/* Every open channel (freed by its reactor or by fini), under the lock. */
+extern struct channel_list_head nb_reactor_channels;
+extern pthread_mutex_t nb_reactor_chan_lock;
 
+/* The clock: NULL, the TSC; or a replacement (nb_reactor_clock_set()). */
+extern nb_reactor_clock_fn nb_reactor_clock_override;
+
+static inline uint64_t
+clock_now(void)
+{
+	nb_reactor_clock_fn fn = nb_reactor_clock_override;
+
+	if (likely(fn == NULL)) {
+		return rte_rdtsc();
+	}
+	return fn();
+}
+
+/* The lifecycle state (one atomic load). */
+static inline int
+reactor_state(void)
+{
+	return __atomic_load_n(&nb_reactor_internal_state, __ATOMIC_ACQUIRE);
+}
+
+static inline bool
+reactor_inited(void)
+{
+	return reactor_state() != NB_REACTORS_UNINIT;
+}
+
+static inline struct reactor *
+reactor_get(unsigned int lcore)
+{
+	return likely(lcore < RTE_MAX_LCORE) ? nb_reactor_tab[lcore] : NULL;
+}
+
+/* poller.c */
+unsigned int nb_reactor_run_step(struct reactor *r);
+void nb_reactor_poller_free(struct nb_poller *p);
+void nb_reactor_msg_poller_add(void *arg);
+struct reactor *nb_reactor_target(unsigned int lcore, const char *what);
+
+/* msg.c */
+unsigned int nb_reactor_msgs_drain(struct reactor *r);
+unsigned int nb_reactor_ring_release(struct rte_ring *ring);
+unsigned int nb_reactor_self_release(struct reactor *r);
+unsigned int nb_reactor_msgs_process(struct reactor *r);
+void nb_reactor_retry_process(struct reactor *r);
+void nb_reactor_retry_drop(struct reactor *r);
+bool nb_reactor_has_msgs(struct reactor *r);
+void nb_reactor_channel_free(struct nb_reactor_channel *ch);
+void nb_reactor_wake(struct reactor *r);
+
+/* reactor_stats.c */
 void nb_reactor_telemetry_setup(void);
 void nb_reactor_usage_cb_setup(void);
 

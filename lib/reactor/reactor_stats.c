@@ -18,7 +18,7 @@
 static struct reactor *
 stats_reactor(unsigned int lcore)
 {
-	if (!atomic_load(&nb_reactor_inited) || lcore >= RTE_MAX_LCORE) {
+	if (!reactor_inited() || lcore >= RTE_MAX_LCORE) {
 		return NULL;
 	}
 	return nb_reactor_tab[lcore];
@@ -29,7 +29,7 @@ nb_reactor_stats_get(unsigned int lcore, struct nb_reactor_stats *s)
 {
 	struct reactor *r;
 
-	if (!atomic_load(&nb_reactor_inited)) {
+	if (!reactor_inited()) {
 		return -ENODEV;
 	}
 	r = stats_reactor(lcore);
@@ -75,7 +75,7 @@ nb_reactor_lcore_usage(unsigned int lcore, uint64_t *busy, uint64_t *total)
 {
 	struct reactor *r;
 
-	if (!atomic_load(&nb_reactor_inited)) {
+	if (!reactor_inited()) {
 		return -ENODEV;
 	}
 	r = stats_reactor(lcore);
@@ -95,7 +95,7 @@ nb_reactor_dump(FILE *f)
 	if (f == NULL) {
 		f = stdout;
 	}
-	if (!atomic_load(&nb_reactor_inited)) {
+	if (!reactor_inited()) {
 		fprintf(f, "reactors: not initialised\n");
 		return;
 	}
@@ -140,7 +140,7 @@ tel_list_locked(struct rte_tel_data *d)
 	unsigned int i;
 
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
-	if (!atomic_load(&nb_reactor_inited)) {
+	if (!reactor_inited()) {
 		return 0;
 	}
 	for (i = 0; i < nb_reactor_count; i++) {

@@ -78,7 +78,7 @@ delay_us_poll(uint64_t us)
 
 static int
 init_lcores(const unsigned int *lcores, unsigned int n, unsigned int ring,
-	    unsigned int pool, enum nb_reactor_idle_policy idle)
+	    enum nb_reactor_idle_policy idle)
 {
 	struct nb_reactor_opts o;
 
@@ -88,26 +88,22 @@ init_lcores(const unsigned int *lcores, unsigned int n, unsigned int ring,
 	if (ring != 0) {
 		o.ring_size = ring;
 	}
-	if (pool != 0) {
-		o.msg_pool_size = pool;
-	}
 	o.idle = idle;
 	return nb_reactors_init(&o);
 }
 
 static int
-init_main_only(unsigned int ring, unsigned int pool)
+init_main_only(unsigned int ring)
 {
-	return init_lcores(&g_main, 1, ring, pool, NB_REACTOR_IDLE_SPIN);
+	return init_lcores(&g_main, 1, ring, NB_REACTOR_IDLE_SPIN);
 }
 
 static int
-init_both(unsigned int ring, unsigned int pool,
-	  enum nb_reactor_idle_policy idle)
+init_both(unsigned int ring, enum nb_reactor_idle_policy idle)
 {
 	unsigned int l[2] = { g_main, g_worker };
 
-	return init_lcores(l, 2, ring, pool, idle);
+	return init_lcores(l, 2, ring, idle);
 }
 
 /* Stop, check the message pool audit, fini. */
@@ -116,7 +112,7 @@ fini_audit(void)
 {
 	nb_reactors_stop();
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 0);
-	nb_reactors_fini();
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_fini(), 0);
 }
 
 static uint64_t
@@ -291,7 +287,7 @@ test_pollers_virtual_clock(void)
 	int i;
 
 	vclock_on();
-	NB_TEST_ASSERT_INT_EQ(init_main_only(0, 0), 0);
+	NB_TEST_ASSERT_INT_EQ(init_main_only(0), 0);
 	a = nb_poller_register(g_main, count_poller, &na, 0, "active");
 	b = nb_poller_register(g_main, count_poller, &nb, 10, "t10");
 	c = nb_poller_register(g_main, count_poller, &nc, 25, "t25");
@@ -308,14 +304,18 @@ test_pollers_virtual_clock(void)
 	NB_TEST_ASSERT_INT_EQ(ni, 14);
 	NB_TEST_ASSERT_INT_EQ(poller_runs(b), 10);
 
-	/* A jump of 35 us: each due poller runs once, then one period on. */
+	/*
+	 * A jump of 35 us: each due poller runs once (the missed periods
+	 * are skipped, not run back to back) and stays on its grid.
+	 */
 	CU_ASSERT(delay_us_poll(35) >= 1);	/* t = 135 */
 	NB_TEST_ASSERT_INT_EQ(nb, 11);
 	NB_TEST_ASSERT_INT_EQ(nc, 5);
-	CU_ASSERT(delay_us_poll(9) >= 1);	/* t = 144: t10 next at 145 */
+	CU_ASSERT(delay_us_poll(4) >= 1);	/* t = 139: t10 next at 140 */
 	NB_TEST_ASSERT_INT_EQ(nb, 11);
-	CU_ASSERT(delay_us_poll(1) >= 1);	/* t = 145 */
+	CU_ASSERT(delay_us_poll(1) >= 1);	/* t = 140, not 145 */
 	NB_TEST_ASSERT_INT_EQ(nb, 12);
+	NB_TEST_ASSERT_INT_EQ(nc, 5);		/* t25 next at 150 */
 
 	/* A poller that returns idle: stats say so. */
 	NB_TEST_ASSERT_INT_EQ(nb_poller_stats_get(idle, &ps), 0);
@@ -341,14 +341,14 @@ test_pollers_virtual_clock(void)
 	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);
 	/*
 	 * A loop's time runs to the next loop's start: loops at t = 1..100,
-	 * 135, 144, 145 did work, so t = 1..146 is busy; the loop at 146 did
-	 * none, so 146..150 is idle.
+	 * 135, 139, 140 did work, so t = 1..141 is busy; the loop at 141 did
+	 * none, so 141..145 is idle.
 	 */
-	NB_TEST_ASSERT_INT_EQ(rs.busy_tsc, 145);
+	NB_TEST_ASSERT_INT_EQ(rs.busy_tsc, 140);
 	NB_TEST_ASSERT_INT_EQ(rs.idle_tsc, 0);
 	NB_TEST_ASSERT_INT_EQ(delay_us_poll(4), 0);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
-	NB_TEST_ASSERT_INT_EQ(rs.busy_tsc, 145);
+	NB_TEST_ASSERT_INT_EQ(rs.busy_tsc, 140);
 	NB_TEST_ASSERT_INT_EQ(rs.idle_tsc, 4);
 
 	/* Many timed pollers: the heap keeps each on its own period. */
@@ -410,7 +410,7 @@ test_unregister_in_callback(void)
 	int i;
 
 	vclock_on();
-	NB_TEST_ASSERT_INT_EQ(init_main_only(0, 0), 0);
+	NB_TEST_ASSERT_INT_EQ(init_main_only(0), 0);
 	act.self = nb_poller_register(g_main, self_unreg_poller, &act, 0,
 				      "self-active");
 	/* registered after: next on the active list, removed by act */
@@ -450,7 +450,7 @@ test_pause_resume(void)
 	int i;
 
 	vclock_on();
-	NB_TEST_ASSERT_INT_EQ(init_main_only(0, 0), 0);
+	NB_TEST_ASSERT_INT_EQ(init_main_only(0), 0);
 	a = nb_poller_register(g_main, count_poller, &na, 0, "a");
 	t = nb_poller_register(g_main, count_poller, &nt, 10, "t");
 	CU_ASSERT_FATAL(a != NULL && t != NULL);
@@ -491,19 +491,48 @@ test_pause_resume(void)
 }
 
 /*
- * Poller control from another thread: carried by messages to the owner
+ * Poller control from another thread: refused (-EPERM, nothing changes);
+ * the way is a message that makes the call on the owner
  */
 
 struct remote_ctl {
 	struct nb_poller *p;
 	uint64_t *runs;
-	int op;			/* 0 register, 1 pause, 2 resume, 3 unregister */
-	int rc;
+	int op;			/* see remote_ctl_thread() */
+	int rc;			/* of the call, or of the send */
+	int msg_rc;		/* of the call made by the message */
 };
+
+static void
+msg_ctl_pause(void *arg)
+{
+	struct remote_ctl *c = arg;
+
+	c->msg_rc = nb_poller_pause(c->p);
+}
+
+static void
+msg_ctl_resume(void *arg)
+{
+	struct remote_ctl *c = arg;
+
+	c->msg_rc = nb_poller_resume(c->p);
+}
+
+static void
+msg_ctl_unreg(void *arg)
+{
+	struct remote_ctl *c = arg;
+
+	c->msg_rc = nb_poller_unregister(&c->p);
+}
 
 static void *
 remote_ctl_thread(void *arg)
 {
+	static const nb_msg_fn msg_ops[] = {
+		msg_ctl_pause, msg_ctl_resume, msg_ctl_unreg,
+	};
 	struct remote_ctl *c = arg;
 
 	switch (c->op) {
@@ -518,8 +547,11 @@ remote_ctl_thread(void *arg)
 	case 2:
 		c->rc = nb_poller_resume(c->p);
 		break;
-	default:
+	case 3:
 		c->rc = nb_poller_unregister(&c->p);
+		break;
+	default:		/* 4, 5, 6: the same through a message */
+		c->rc = nb_reactor_send(g_main, msg_ops[c->op - 4], c);
 		break;
 	}
 	return NULL;
@@ -532,6 +564,7 @@ remote_op(struct remote_ctl *c, int op)
 
 	c->op = op;
 	c->rc = -1;
+	c->msg_rc = -1;
 	if (pthread_create(&th, NULL, remote_ctl_thread, c) != 0) {
 		return -1;
 	}
@@ -549,7 +582,7 @@ test_remote_control(void)
 	int i;
 
 	vclock_on();
-	NB_TEST_ASSERT_INT_EQ(init_main_only(0, 0), 0);
+	NB_TEST_ASSERT_INT_EQ(init_main_only(0), 0);
 	c.runs = &runs;
 	/* registered from a pthread: queued until the owner's next loop */
 	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 0), 0);
@@ -560,29 +593,41 @@ test_remote_control(void)
 	delay_us_poll(1);
 	NB_TEST_ASSERT_INT_EQ(runs, 2);
 
-	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 1), 0);	/* pause */
-	NB_TEST_ASSERT_INT_EQ(runs, 2);		/* nothing until the owner runs */
-	for (i = 0; i < 5; i++) {
-		delay_us_poll(1);
-	}
-	NB_TEST_ASSERT_INT_EQ(runs, 2);
-	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 2), 0);	/* resume */
-	for (i = 0; i < 5; i++) {
-		delay_us_poll(1);
-	}
-	NB_TEST_ASSERT_INT_EQ(runs, 7);
+	/* pause, resume, unregister from a pthread: -EPERM, nothing moves */
 	copy = c.p;
-	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 3), 0);	/* unregister */
-	CU_ASSERT_PTR_NULL(c.p);
-	/* a second unregister through another copy, before the owner ran the
-	 * first: refused, nothing freed twice */
-	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&copy), -EALREADY);
-	CU_ASSERT_PTR_NOT_NULL(copy);
-	NB_TEST_ASSERT_INT_EQ(nb_poller_pause(copy), -EINVAL);
-	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
-	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);	/* until the owner runs */
-	delay_us_poll(1);
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 1), -EPERM);
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 2), -EPERM);
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 3), -EPERM);
+	CU_ASSERT_PTR_EQUAL(c.p, copy);	/* *pp kept */
+	for (i = 0; i < 5; i++) {
+		delay_us_poll(1);
+	}
 	NB_TEST_ASSERT_INT_EQ(runs, 7);
+
+	/* the same carried by messages: the owner makes the calls */
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 4), 0);	/* pause */
+	NB_TEST_ASSERT_INT_EQ(c.msg_rc, -1);		/* not run yet */
+	delay_us_poll(1);	/* runs the message, then the pass */
+	NB_TEST_ASSERT_INT_EQ(c.msg_rc, 0);
+	NB_TEST_ASSERT_INT_EQ(runs, 7);
+	for (i = 0; i < 5; i++) {
+		delay_us_poll(1);
+	}
+	NB_TEST_ASSERT_INT_EQ(runs, 7);
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 5), 0);	/* resume */
+	for (i = 0; i < 5; i++) {
+		delay_us_poll(1);
+	}
+	NB_TEST_ASSERT_INT_EQ(c.msg_rc, 0);
+	NB_TEST_ASSERT_INT_EQ(runs, 12);
+	NB_TEST_ASSERT_INT_EQ(remote_op(&c, 6), 0);	/* unregister */
+	CU_ASSERT_PTR_NOT_NULL(c.p);	/* until the owner runs it */
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);
+	delay_us_poll(1);
+	NB_TEST_ASSERT_INT_EQ(c.msg_rc, 0);
+	CU_ASSERT_PTR_NULL(c.p);
+	NB_TEST_ASSERT_INT_EQ(runs, 12);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
 	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 0);
 	/* register, pause, resume, unregister: 4 messages, none refused */
@@ -688,7 +733,7 @@ test_msg_order_pthread_channel(void)
 	uint64_t deadline;
 	struct nb_reactor_stats rs;
 
-	NB_TEST_ASSERT_INT_EQ(init_main_only(256, 4095), 0);
+	NB_TEST_ASSERT_INT_EQ(init_main_only(256), 0);
 	memset(g_senders, 0, sizeof(g_senders));
 	for (i = 0; i < 3; i++) {
 		g_senders[i].id = i;
@@ -733,7 +778,8 @@ test_msg_order_pthread_channel(void)
 }
 
 /*
- * -EAGAIN when the ring or the pool is full, and recovery
+ * -EAGAIN when a ring is full, and recovery; send_bulk all or none; many
+ * channels leave the reactor's ring whole
  */
 
 static void
@@ -742,11 +788,10 @@ test_eagain_recovery(void)
 	atomic_uint_fast64_t cnt = 0;
 	struct nb_reactor_stats rs;
 	struct nb_msg bulk[20];
-	unsigned int i, sent;
-	int rc;
+	unsigned int i;
 
-	/* ring of 16 */
-	NB_TEST_ASSERT_INT_EQ(init_main_only(16, 1023), 0);
+	/* ring of 16 (the main lcore sends itself: its own queue) */
+	NB_TEST_ASSERT_INT_EQ(init_main_only(16), 0);
 	for (i = 0; i < 16; i++) {
 		NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_main, count_msg, &cnt), 0);
 	}
@@ -759,45 +804,174 @@ test_eagain_recovery(void)
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_main, count_msg, &cnt), 0);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_poll_once(rte_rdtsc()), 1);
 
-	/* bulk: all or none */
+	/* bulk: all or none; more than the ring can ever hold: -EINVAL */
 	for (i = 0; i < 20; i++) {
 		bulk[i].fn = count_msg;
 		bulk[i].arg = &cnt;
 	}
-	NB_TEST_ASSERT_INT_EQ(nb_reactor_send_bulk(g_main, bulk, 20), -EAGAIN);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_send_bulk(g_main, bulk, 20), -EINVAL);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 0);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_send_bulk(g_main, bulk, 10), 0);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_send_bulk(g_main, bulk, 10), -EAGAIN);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 10);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_send_bulk(g_main, bulk, 6), 0);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_send_bulk(g_main, bulk, 0), 0);
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_poll_once(rte_rdtsc()), 16);
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&cnt), 33);
-	fini_audit();
-
-	/* pool of 64 behind a ring of 1024 */
-	atomic_store(&cnt, 0);
-	NB_TEST_ASSERT_INT_EQ(init_main_only(1024, 64), 0);
-	sent = 0;
-	while ((rc = nb_reactor_send(g_main, count_msg, &cnt)) == 0 &&
-	       sent < 1000) {
-		sent++;
-	}
-	NB_TEST_ASSERT_INT_EQ(rc, -EAGAIN);
-	NB_TEST_ASSERT_INT_EQ(sent, 64);
-	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 64);
-	while (nb_reactor_poll_once(rte_rdtsc()) > 0) {
-	}
-	NB_TEST_ASSERT_INT_EQ(atomic_load(&cnt), 64);
-	NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_main, count_msg, &cnt), 0);
-	NB_TEST_ASSERT_INT_EQ(nb_reactor_poll_once(rte_rdtsc()), 1);
-	/* fini with messages queued: released, none missing */
+	/* fini with messages queued: released without running */
 	for (i = 0; i < 10; i++) {
 		NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_main, count_msg, &cnt), 0);
 	}
 	nb_reactors_stop();
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 10);
-	nb_reactors_fini();	/* releases the 10 without running them */
-	NB_TEST_ASSERT_INT_EQ(atomic_load(&cnt), 65);
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_fini(), 0);
+	NB_TEST_ASSERT_INT_EQ(atomic_load(&cnt), 33);
+}
+
+/* Messages that check they run once each, in the order sent. */
+static atomic_uint_fast64_t g_seq_next;
+static atomic_uint_fast64_t g_seq_bad;
+
+static void
+seq_msg(void *arg)
+{
+	uint64_t want = atomic_load(&g_seq_next);
+
+	if ((uintptr_t)arg != want) {
+		atomic_fetch_add(&g_seq_bad, 1);
+	}
+	atomic_store(&g_seq_next, (uintptr_t)arg + 1);
+}
+
+/* Send @n sequenced messages in one bulk from sequence *@seq. */
+static int
+seq_bulk(unsigned int lcore, unsigned int n, uint64_t *seq)
+{
+	static struct nb_msg m[1024];
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		m[i].fn = seq_msg;
+		m[i].arg = (void *)(uintptr_t)(*seq + i);
+	}
+	rc = nb_reactor_send_bulk(lcore, m, n);
+	if (rc == 0) {
+		*seq += n;
+	}
+	return rc;
+}
+
+/* On the worker: loop until @target sequenced messages ran (or 5 s). */
+static int
+worker_run_until(void *arg)
+{
+	uint64_t target = *(uint64_t *)arg;
+	uint64_t end = rte_rdtsc() + 5 * rte_get_tsc_hz();
+
+	while (atomic_load(&g_seq_next) < target && rte_rdtsc() < end) {
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+	return 0;
+}
+
+static void
+worker_drain(uint64_t target)
+{
+	CU_ASSERT_FATAL(rte_eal_remote_launch(worker_run_until, &target,
+					      g_worker) == 0);
+	rte_eal_wait_lcore(g_worker);
+	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_seq_next), target);
+}
+
+/*
+ * nb_reactor_send_bulk(): one all-or-none enqueue. Sizes 1, 32, 33, the
+ * ring size and one more, into the worker's ring (from the main lcore)
+ * and into the main lcore's own queue.
+ */
+static void
+test_send_bulk_sizes(void)
+{
+	const unsigned int ring = 64;
+	struct nb_reactor_stats rs;
+	uint64_t seq = 0;
+
+	atomic_store(&g_seq_next, 0);
+	atomic_store(&g_seq_bad, 0);
+	NB_TEST_ASSERT_INT_EQ(init_both(ring, NB_REACTOR_IDLE_SPIN), 0);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_worker, ring + 1, &seq), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 0);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_worker, 1, &seq), 0);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_worker, 32, &seq), 0);
+	/* 33 into 31 free slots: none, not 31 (or 32) of them */
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_worker, 33, &seq), -EAGAIN);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 33);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_worker, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.msgs_refused, 33);
+	worker_drain(33);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_worker, 33, &seq), 0);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_worker, ring, &seq), -EAGAIN);
+	worker_drain(66);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_worker, ring, &seq), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_worker, seq_msg, NULL), -EAGAIN);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), ring);
+	worker_drain(66 + ring);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_worker, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.msgs_run, 66 + ring);	/* each once */
+
+	/* the same sizes into the main lcore's own queue */
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_main, ring + 1, &seq), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_main, 1, &seq), 0);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_main, 32, &seq), 0);
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_main, 33, &seq), -EAGAIN);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(), 33);
+	while (nb_reactor_poll_once(rte_rdtsc()) > 0) {
+	}
+	NB_TEST_ASSERT_INT_EQ(seq_bulk(g_main, ring, &seq), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_send(g_main, seq_msg, NULL), -EAGAIN);
+	while (nb_reactor_poll_once(rte_rdtsc()) > 0) {
+	}
+	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_seq_next), 66 + 2 * ring + 33);
+	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_seq_bad), 0);
+	fini_audit();
+}
+
+/*
+ * Channels own their message slots: 63 channels with a message queued
+ * each leave the worker's ring to nb_reactor_send(), all of it.
+ */
+static void
+test_channels_no_starvation(void)
+{
+	struct nb_reactor_channel *ch[NB_REACTOR_MAX_CHANNELS - 1];
+	const unsigned int ring = NB_REACTOR_RING_SIZE_DEFAULT;
+	unsigned int i, sent = 0;
+	uint64_t target;
+
+	atomic_store(&g_seq_next, 0);
+	atomic_store(&g_seq_bad, 0);
+	NB_TEST_ASSERT_INT_EQ(init_both(0, NB_REACTOR_IDLE_SPIN), 0);
+	for (i = 0; i < RTE_DIM(ch); i++) {
+		ch[i] = nb_reactor_channel_create(g_worker);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ch[i]);
+		NB_TEST_ASSERT_INT_EQ(nb_reactor_channel_send(ch[i], count_msg,
+							      &g_seq_bad), 0);
+	}
+	/* g_seq_bad counts the 63 channel messages here: reset below */
+	while (nb_reactor_send(g_worker, seq_msg,
+			       (void *)(uintptr_t)sent) == 0 && sent <= ring) {
+		sent++;
+	}
+	NB_TEST_ASSERT_INT_EQ(sent, ring);	/* the whole ring, no less */
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_msgs_outstanding(),
+			      ring + RTE_DIM(ch));
+	target = ring;
+	worker_drain(target);
+	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_seq_bad), RTE_DIM(ch));
+	for (i = 0; i < RTE_DIM(ch); i++) {
+		nb_reactor_channel_destroy(ch[i]);
+	}
+	fini_audit();
 }
 
 /*
@@ -848,7 +1022,7 @@ test_call_all(void)
 	atomic_store(&g_call_idx, 0);
 	atomic_store(&g_done_count, 0);
 	atomic_store(&g_done_lcore, RTE_MAX_LCORE);
-	NB_TEST_ASSERT_INT_EQ(init_both(0, 0, NB_REACTOR_IDLE_SPIN), 0);
+	NB_TEST_ASSERT_INT_EQ(init_both(0, NB_REACTOR_IDLE_SPIN), 0);
 	/* the caller must be a reactor */
 	kick = nb_poller_register(g_worker, call_all_kick, &kick, 100, "kick");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(kick);
@@ -860,7 +1034,10 @@ test_call_all(void)
 	NB_TEST_ASSERT_INT_EQ(g_call_order[1], RTE_MAX(g_main, g_worker));
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_done_lcore), g_worker);
 	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_done_count), 1);
-	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), -EALREADY);
+	/* a second start after the stop: runs what is queued (nothing) */
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_state(), NB_REACTORS_STOPPED);
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_start(), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_state(), NB_REACTORS_STOPPED);
 	fini_audit();
 }
 
@@ -915,7 +1092,7 @@ test_stop_signal(void)
 
 	atomic_store(&g_flood_run, 0);
 	g_flood_sent = 0;
-	NB_TEST_ASSERT_INT_EQ(init_both(1024, 2047, NB_REACTOR_IDLE_SPIN), 0);
+	NB_TEST_ASSERT_INT_EQ(init_both(1024, NB_REACTOR_IDLE_SPIN), 0);
 	p = nb_poller_register(g_main, flood_poller, &n, 0, "flood");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, kill_later, &self) == 0);
@@ -1000,7 +1177,7 @@ test_two_lcores_exchange(void)
 	memset(g_x, 0, sizeof(g_x));
 	g_x[0].peer = g_worker;
 	g_x[1].peer = g_main;
-	NB_TEST_ASSERT_INT_EQ(init_both(64, 1023, NB_REACTOR_IDLE_SPIN), 0);
+	NB_TEST_ASSERT_INT_EQ(init_both(64, NB_REACTOR_IDLE_SPIN), 0);
 	a = nb_poller_register(g_main, xchg_poller, &g_x[0], 0, "xchg-main");
 	b = nb_poller_register(g_worker, xchg_poller, &g_x[1], 0, "xchg-worker");
 	w = watchdog_register(30);
@@ -1162,7 +1339,7 @@ test_dump_stats(void)
 	FILE *f;
 	int i;
 
-	NB_TEST_ASSERT_INT_EQ(init_main_only(0, 0), 0);
+	NB_TEST_ASSERT_INT_EQ(init_main_only(0), 0);
 	p = nb_poller_register(g_main, count_poller, &n, 0, "dumped-poller");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	for (i = 0; i < 10; i++) {
@@ -1222,7 +1399,7 @@ test_telemetry(void)
 	struct nb_poller *p;
 	int i;
 
-	NB_TEST_ASSERT_INT_EQ(init_both(0, 0, NB_REACTOR_IDLE_SPIN), 0);
+	NB_TEST_ASSERT_INT_EQ(init_both(0, NB_REACTOR_IDLE_SPIN), 0);
 	p = nb_poller_register(g_main, count_poller, &n, 0, "tel-poller");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	for (i = 0; i < 5; i++) {
@@ -1257,6 +1434,8 @@ static const CU_TestInfo tests[] = {
 	{ "remote_control", test_remote_control },
 	{ "msg_order_pthread_channel", test_msg_order_pthread_channel },
 	{ "eagain_recovery", test_eagain_recovery },
+	{ "send_bulk_sizes", test_send_bulk_sizes },
+	{ "channels_no_starvation", test_channels_no_starvation },
 	{ "call_all", test_call_all },
 	{ "stop_signal", test_stop_signal },
 	{ "two_lcores_exchange", test_two_lcores_exchange },
