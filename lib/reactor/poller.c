@@ -441,26 +441,30 @@ poller_tsc(struct nb_poller *p, int rc, uint64_t *t)
 	*t = t1;
 }
 
-/* Run every running active poller once; returns how many were busy. */
-static inline unsigned int
-active_pass(struct reactor *r)
+/*
+ * Run every running active poller once; returns how many were busy.
+ * A poller whose state changed (paused or unregistered, by itself or by
+ * another callback) is moved off the list when the pass reaches it.
+ * @tsc: read the clock after each run for its busy or idle cycles.
+ */
+static __rte_always_inline unsigned int
+pass_run(struct reactor *r, bool tsc)
 {
 	struct nb_poller *p, *next;
 	unsigned int work = 0;
-	uint64_t t = 0;
+	uint64_t t = tsc ? clock_now() : 0;
 	int rc;
 
-	if (unlikely(r->poller_tsc)) {
-		t = clock_now();
-	}
 	r->in_pass = true;
 	for (p = TAILQ_FIRST(&r->active); p != NULL; p = next) {
 		if (likely(p->state == PS_RUNNING)) {
 			rc = p->fn(p->arg);
 			p->runs++;
-			p->busy_runs += rc > 0;
-			work += rc > 0;
-			if (unlikely(r->poller_tsc)) {
+			if (rc > 0) {
+				p->busy_runs++;
+				work++;
+			}
+			if (tsc) {
 				poller_tsc(p, rc, &t);
 			}
 		}
@@ -474,6 +478,21 @@ active_pass(struct reactor *r)
 	}
 	r->in_pass = false;
 	return work;
+}
+
+static __rte_noinline unsigned int
+active_pass_tsc(struct reactor *r)
+{
+	return pass_run(r, true);
+}
+
+static __rte_always_inline unsigned int
+active_pass(struct reactor *r)
+{
+	if (unlikely(r->poller_tsc)) {
+		return active_pass_tsc(r);
+	}
+	return pass_run(r, false);
 }
 
 /* Run the timed pollers due at @now; returns how many were busy. */
@@ -519,7 +538,7 @@ reactor_loop(struct reactor *r, uint64_t now)
 		}
 	}
 	r->now = now;
-	work = nb_reactor_msgs_process(r);
+	work = reactor_msgs_pending(r) ? nb_reactor_msgs_process(r) : 0;
 	if (likely(!TAILQ_EMPTY(&r->active))) {
 		work += active_pass(r);
 	}
@@ -533,50 +552,30 @@ reactor_loop(struct reactor *r, uint64_t now)
 }
 
 /*
- * Up to @max passes over the active pollers alone (no clock, messages or
- * timers) while they find nothing; the first busy run ends them after its
- * pass, and the next loop charges its time as busy. Returns the busy runs.
+ * A started reactor's step: one loop, then more passes over the active
+ * pollers alone (no clock, messages or timers) up to REACTOR_LOOP_PASSES
+ * passes in all, of which at most REACTOR_BUSY_PASSES find work: the
+ * loop's fixed cost is shared by several passes, and a message or a timer
+ * waits at most that many busy passes. With opts.poller_tsc every pass is
+ * a loop. Returns the busy runs of the step.
  */
-static inline unsigned int
-idle_passes(struct reactor *r, unsigned int max)
-{
-	struct nb_poller *p, *next;
-	unsigned int pass, work = 0;
-	int rc;
-
-	r->in_pass = true;
-	for (pass = 0; pass < max && work == 0; pass++) {
-		for (p = TAILQ_FIRST(&r->active); p != NULL; p = next) {
-			if (likely(p->state == PS_RUNNING)) {
-				rc = p->fn(p->arg);
-				p->runs++;
-				if (unlikely(rc > 0)) {
-					p->busy_runs++;
-					work++;
-				}
-			}
-			next = TAILQ_NEXT(p, link);
-			if (unlikely(p->state != PS_RUNNING)) {
-				TAILQ_REMOVE(&r->active, p, link);
-				p->list = PL_NONE;
-				poller_place(r, p, r->now + p->period_tsc);
-			}
-		}
-	}
-	r->in_pass = false;
-	r->loops += pass;
-	r->last_work = work > 0;
-	return work;
-}
-
 unsigned int
 nb_reactor_run_step(struct reactor *r)
 {
 	unsigned int work = reactor_loop(r, clock_now());
+	unsigned int pass = 1, busy = work > 0, w;
 
-	if (work == 0 && !r->poller_tsc && !TAILQ_EMPTY(&r->active)) {
-		work = idle_passes(r, REACTOR_IDLE_PASSES - 1);
+	if (unlikely(r->poller_tsc) || TAILQ_EMPTY(&r->active)) {
+		return work;
 	}
+	while (pass < REACTOR_LOOP_PASSES && busy < REACTOR_BUSY_PASSES) {
+		w = pass_run(r, false);
+		pass++;
+		busy += w > 0;
+		work += w;
+	}
+	r->loops += pass - 1;
+	r->last_work = work > 0;
 	return work;
 }
 

@@ -34,12 +34,15 @@ extern int logtype_nb_reactor;
 #define REACTOR_MSG_BURST 32
 
 /*
- * Passes over the active pollers without the loop's other work (clock,
- * messages, timers) while they find nothing to do: an idle pass costs the
- * pollers' calls only, and a message or timer waits at most this many
- * idle passes. A pass that finds work ends the batch.
+ * A started reactor's step: its loop (clock, messages, a pass over the
+ * active pollers, timers) and more passes over the active pollers alone,
+ * up to REACTOR_LOOP_PASSES in all, of which at most REACTOR_BUSY_PASSES
+ * found work. A message or a timer waits at most 4 busy passes or 16 idle
+ * ones; the loop's fixed cost (a clock read, the message and timer
+ * checks) is shared by them.
  */
-#define REACTOR_IDLE_PASSES 16
+#define REACTOR_LOOP_PASSES 16
+#define REACTOR_BUSY_PASSES 4
 
 /* Where a poller sits on its reactor. */
 enum poller_list {
@@ -186,6 +189,21 @@ static inline struct reactor *
 reactor_get(unsigned int lcore)
 {
 	return likely(lcore < RTE_MAX_LCORE) ? nb_reactor_tab[lcore] : NULL;
+}
+
+/*
+ * Anything for nb_reactor_msgs_process() (the loop's inline check: a few
+ * loads, no call, when nothing came)?
+ */
+static inline bool
+reactor_msgs_pending(const struct reactor *r)
+{
+	const struct nb_reactor_internal_self *q =
+		&nb_reactor_internal_self[r->lcore];
+
+	return !rte_ring_empty(r->hot.ring) || q->head != q->tail ||
+	       r->nb_chans > 0 || !TAILQ_EMPTY(&r->retry) ||
+	       __atomic_load_n(&r->chans_pending, __ATOMIC_RELAXED);
 }
 
 /* poller.c */
