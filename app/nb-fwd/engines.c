@@ -3,7 +3,7 @@
  * The forwarding engines. Each engine's X_burst() handles one burst of one
  * stream: receive, transform in place (inlined, no per-packet indirect
  * call), transmit, free what the device refused in one bulk call; the
- * pollers X_fwd() and X_group() (FWD_POLLERS) inline it. Nothing here reads the lcore id: DPDK's bulk alloc/free
+ * poller X_fwd() (FWD_POLLERS) inlines it. Nothing here reads the lcore id: DPDK's bulk alloc/free
  * read it once per burst.
  */
 #include <string.h>
@@ -781,37 +781,12 @@ rx_init(struct fwd_stream *fs)
 
 /* ---- pollers --------------------------------------------------------------- */
 
-/*
- * Each engine's burst function is inlined into two pollers: X_fwd() runs
- * one stream (pipeline, --latency), X_group() every stream of its lcore
- * (struct fwd_group), g->passes passes over them while any is busy. The
- * reactor's per-poller work (TSC reads, busy/idle accounting) and the call
- * with its register saves then come once per group call, not per burst.
- */
+/* Each engine's burst function is inlined into its poller, X_fwd(). */
 #define FWD_POLLERS(x)							\
 static int								\
 x##_fwd(void *arg)							\
 {									\
 	return x##_burst(arg);						\
-}									\
-static int								\
-x##_group(void *arg)							\
-{									\
-	const struct fwd_group *g = arg;				\
-	int rc = NB_POLLER_IDLE, busy;					\
-	unsigned int i, pass;						\
-									\
-	for (pass = 0; pass < g->passes; pass++) {			\
-		busy = NB_POLLER_IDLE;					\
-		for (i = 0; i < g->n; i++) {				\
-			busy |= x##_burst(g->fs[i]);			\
-		}							\
-		if (busy == NB_POLLER_IDLE) {				\
-			break;						\
-		}							\
-		rc = NB_POLLER_BUSY;					\
-	}								\
-	return rc;							\
 }
 
 FWD_POLLERS(io)
@@ -834,43 +809,43 @@ pipe_rx_fwd(void *arg)
 
 static const struct fwd_engine e_io = {
 	.name = "io", .help = "forward untouched (headers not read)",
-	.fwd = io_fwd, .group = io_group,
+	.fwd = io_fwd,
 };
 static const struct fwd_engine e_mac = {
 	.name = "mac", .help = "dst MAC = --eth-peer, src MAC = TX port's",
-	.fwd = mac_fwd, .group = mac_group,
+	.fwd = mac_fwd,
 };
 static const struct fwd_engine e_macswap = {
 	.name = "macswap", .help = "swap source and destination MAC",
-	.fwd = macswap_fwd, .group = macswap_group,
+	.fwd = macswap_fwd,
 };
 static const struct fwd_engine e_5tswap = {
 	.name = "5tswap", .help = "swap MACs, IPv4 addresses, UDP/TCP ports",
-	.fwd = tswap_fwd, .group = tswap_group,
+	.fwd = tswap_fwd,
 };
 static const struct fwd_engine e_rxonly = {
 	.name = "rxonly", .help = "receive and free (--latency: measure stamps)",
-	.fwd = rxonly_fwd, .group = rxonly_group, .init = rx_init,
+	.fwd = rxonly_fwd, .init = rx_init,
 };
 static const struct fwd_engine e_txonly = {
 	.name = "txonly", .help = "send Ether/IPv4/UDP 198.18.0.1 -> 198.18.0.2",
-	.fwd = txonly_fwd, .group = txonly_group, .init = gen_init, .generator = true,
+	.fwd = txonly_fwd, .init = gen_init, .generator = true,
 };
 static const struct fwd_engine e_flowgen = {
 	.name = "flowgen", .help = "txonly over --flowgen-flows UDP flows",
-	.fwd = flowgen_fwd, .group = flowgen_group, .init = gen_init, .generator = true,
+	.fwd = flowgen_fwd, .init = gen_init, .generator = true,
 };
 static const struct fwd_engine e_csum = {
 	.name = "csum", .help = "verify and fix IPv4/UDP/TCP checksums, count bad",
-	.fwd = csum_fwd, .group = csum_group,
+	.fwd = csum_fwd,
 };
 static const struct fwd_engine e_icmpecho = {
 	.name = "icmpecho", .help = "answer ARP and ICMP echo for --ip",
-	.fwd = icmpecho_fwd, .group = icmpecho_group, .tx_same_port = true, .needs_ip = true,
+	.fwd = icmpecho_fwd, .tx_same_port = true, .needs_ip = true,
 };
 static const struct fwd_engine e_fanout = {
 	.name = "clone-fanout", .help = "zero-copy clone to every other port",
-	.fwd = fanout_fwd, .group = fanout_group, .fanout = true,
+	.fwd = fanout_fwd, .fanout = true,
 };
 static const struct fwd_engine e_pipeline = {
 	.name = "pipeline", .help = "RX lcore -> ring -> worker lcore macswap + TX",

@@ -5,10 +5,9 @@
  * the spirit of testpmd's struct fwd_engine), streams, per-stream counters
  * and the frame checks every engine that reads headers shares.
  *
- * A stream is one (RX port, RX queue) -> (TX port, TX queue) pair. The
- * streams of a forwarding lcore run from one active reactor poller, the
- * engine's group(), which has the engine's burst function inlined: a burst
- * costs no call of its own and the per-packet work is inlined too.
+ * A stream is one (RX port, RX queue) -> (TX port, TX queue) pair, run by
+ * an active reactor poller of its own (the engine's fwd(), with the
+ * engine's burst and per-packet work inlined).
  */
 #ifndef NB_FWD_H
 #define NB_FWD_H
@@ -159,23 +158,11 @@ struct fwd_stream {
 	uint64_t burst_hist[FWD_MAX_BURST + 1];
 } __rte_cache_aligned;
 
-/**
- * The streams of one forwarding lcore, run by one poller (the engine's
- * group()), as testpmd's lcore loops over its streams.
- */
-struct fwd_group {
-	unsigned int n;			/**< streams */
-	unsigned int passes;		/**< passes per call while busy */
-	struct nb_poller *poller;
-	struct fwd_stream *fs[FWD_MAX_STREAMS];
-};
-
 /** A forwarding engine (one per --forward-mode). */
 struct fwd_engine {
 	const char *name;
 	const char *help;
 	int (*fwd)(void *stream);	/**< one burst; the poller function */
-	int (*group)(void *group);	/**< fwd() over a struct fwd_group */
 	int (*init)(struct fwd_stream *fs); /**< optional, before start */
 	bool tx_same_port;		/**< transmit on the RX port (icmpecho) */
 	bool needs_ip;			/**< --ip required */

@@ -222,57 +222,6 @@ register_stream(struct fwd_stream *fs, nb_poller_fn fn, const char *what)
 	return 0;
 }
 
-/*
- * The streams of one forwarding lcore run from one poller, the engine's
- * group() (as testpmd's lcore loops over its streams): the reactor's
- * per-poller work (a TSC read and the busy/idle accounting after every
- * call) and the call itself are then paid once per group call instead of
- * once per burst (perf, rxonly on two net_null ports: reactor_once and
- * reactor_thread 9.5 % of the forwarding lcore with a poller per stream; a
- * TSC read costs tens of cycles, two 32-packet bursts about 1,500).
- */
-static struct fwd_group g_groups[RTE_MAX_LCORE];
-
-/* Bursts per group call while busy (passes x streams, at least one pass):
- * the reactor's loop (TSC reads, message ring, timers) runs once per 32
- * bursts, some 20 us at 20 cycles per packet. */
-#define FWD_GROUP_BURSTS 32
-
-/* Adds fs to its lcore's group (registered by register_groups()). */
-static void
-group_add(struct fwd_stream *fs)
-{
-	struct fwd_group *g = &g_groups[fs->lcore];
-
-	g->fs[g->n++] = fs;
-	g->passes = RTE_MAX(1u, FWD_GROUP_BURSTS / g->n);
-}
-
-static int
-register_groups(const char *what)
-{
-	char name[NB_POLLER_NAME_LEN];
-	unsigned int l;
-
-	for (l = 0; l < RTE_MAX_LCORE; l++) {
-		struct fwd_group *g = &g_groups[l];
-
-		if (g->n == 0) {
-			continue;
-		}
-		snprintf(name, sizeof(name), "%s-lcore%u", what, l);
-		g->poller = nb_poller_register(l, g_fwd.eng->group, g, 0,
-					       name);
-		if (g->poller == NULL) {
-			fprintf(stderr, "nb-fwd: cannot register poller %s on "
-				"lcore %u: %s\n", name, l,
-				rte_strerror(rte_errno));
-			return -rte_errno;
-		}
-	}
-	return 0;
-}
-
 /* Forwarding lcores: the workers first, the main lcore when none is left. */
 static int
 pick_lcores(void)
@@ -361,16 +310,14 @@ setup_streams(void)
 					return ret;
 				}
 			}
-			/* latency: the generator must not outrun the
-			 * receiving pollers of its lcore (exact counts,
-			 * queueing delay); pipeline: two lcores */
+			/* every stream is a poller of its own; the
+			 * forwarding ones are registered after the TX
+			 * queue check below */
 			if (e->pipeline || c->latency) {
 				ret = register_stream(fs, fn, e->name);
 				if (ret != 0) {
 					return ret;
 				}
-			} else {
-				group_add(fs);
 			}
 			if (e->generator && c->latency) {
 				struct fwd_stream *r = stream_new(p, q, p, txq, fs->core_idx);
@@ -438,8 +385,14 @@ setup_streams(void)
 			}
 		}
 	}
-	/* the lcore groups' pollers after the check, not before it */
-	return register_groups(e->name);
+	/* the streams' pollers after the check, not before it */
+	for (i = 0; i < g_fwd.nb_streams && !e->pipeline && !c->latency; i++) {
+		ret = register_stream(g_fwd.streams[i], fn, e->name);
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static void
