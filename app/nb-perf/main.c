@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -286,6 +288,36 @@ bench_find(const char *name)
 	return NULL;
 }
 
+/*
+ * One line naming the machine (/proc/cpuinfo's model name), its CPUs and
+ * the time: figures from another machine or run are not comparable.
+ */
+static void
+machine_line(FILE *f)
+{
+	char line[256], model[128] = "unknown", stamp[32];
+	FILE *ci = fopen("/proc/cpuinfo", "r");
+	time_t now = time(NULL);
+	struct tm tm;
+
+	while (ci != NULL && fgets(line, sizeof(line), ci) != NULL) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) == 0 && colon != NULL) {
+			snprintf(model, sizeof(model), "%s", colon + 2);
+			model[strcspn(model, "\n")] = '\0';
+			break;
+		}
+	}
+	if (ci != NULL) {
+		fclose(ci);
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M UTC", &tm);
+	fprintf(f, "nb-perf: machine \"%s\" (%ld CPUs), %s\n", model,
+		sysconf(_SC_NPROCESSORS_ONLN), stamp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -377,6 +409,7 @@ main(int argc, char **argv)
 		ctx.rounds = ctx.short_mode ? 3 : 7;
 	}
 
+	machine_line(ctx.json ? stderr : stdout);
 	if (!ctx.json) {
 		printf("nb-perf: %u interleaved rounds per case, medians; ratio = "
 		       "DPDK ns/op / nbkit ns/op (above 1.00: nbkit faster)%s\n",

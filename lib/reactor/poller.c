@@ -448,14 +448,13 @@ poller_tsc(struct nb_poller *p, int rc, uint64_t *t)
  * @tsc: read the clock after each run for its busy or idle cycles.
  */
 static __rte_always_inline unsigned int
-pass_run(struct reactor *r, bool tsc)
+pass_body(struct reactor *r, bool tsc)
 {
 	struct nb_poller *p, *next;
 	unsigned int work = 0;
 	uint64_t t = tsc ? clock_now() : 0;
 	int rc;
 
-	r->in_pass = true;
 	for (p = TAILQ_FIRST(&r->active); p != NULL; p = next) {
 		if (likely(p->state == PS_RUNNING)) {
 			rc = p->fn(p->arg);
@@ -476,6 +475,17 @@ pass_run(struct reactor *r, bool tsc)
 			poller_place(r, p, r->now + p->period_tsc);
 		}
 	}
+	return work;
+}
+
+/* One pass (r->in_pass tells poller_set_state() a pass walks the list). */
+static __rte_always_inline unsigned int
+pass_run(struct reactor *r, bool tsc)
+{
+	unsigned int work;
+
+	r->in_pass = true;
+	work = pass_body(r, tsc);
 	r->in_pass = false;
 	return work;
 }
@@ -568,12 +578,14 @@ nb_reactor_run_step(struct reactor *r)
 	if (unlikely(r->poller_tsc) || TAILQ_EMPTY(&r->active)) {
 		return work;
 	}
+	r->in_pass = true;
 	while (pass < REACTOR_LOOP_PASSES && busy < REACTOR_BUSY_PASSES) {
-		w = pass_run(r, false);
+		w = pass_body(r, false);
 		pass++;
 		busy += w > 0;
 		work += w;
 	}
+	r->in_pass = false;
 	r->loops += pass - 1;
 	r->last_work = work > 0;
 	return work;
