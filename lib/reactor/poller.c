@@ -232,10 +232,11 @@ poller_place(struct reactor *r, struct nb_poller *p, uint64_t next)
 
 /*
  * Change what the owner wants of @p (owner only; @now: the time a timed
- * poller's new grid starts from). While a pass walks the active list, a
- * poller on it is moved by the pass (the current one after its callback
- * returns); a poller on no list (its callback runs, or its registration
- * message has not) is placed by whoever holds it next.
+ * poller's new grid starts from). A poller moves at once, except the
+ * active poller whose callback runs (the pass moves it when the callback
+ * returns) and a poller on no list (a timed one whose callback runs, or
+ * one whose registration message has not run), placed by whoever holds it
+ * next.
  */
 static void
 poller_set_state(struct reactor *r, struct nb_poller *p, enum poller_state s,
@@ -249,7 +250,8 @@ poller_set_state(struct reactor *r, struct nb_poller *p, enum poller_state s,
 	case PL_NONE:
 		return;
 	case PL_ACTIVE:
-		if (r->in_pass) {
+		if (p == r->cur) {
+			r->cur_moved = true;	/* the pass moves it */
 			return;
 		}
 		TAILQ_REMOVE(&r->active, p, link);
@@ -442,9 +444,10 @@ poller_tsc(struct nb_poller *p, int rc, uint64_t *t)
 }
 
 /*
- * Run every running active poller once; returns how many were busy.
- * A poller whose state changed (paused or unregistered, by itself or by
- * another callback) is moved off the list when the pass reaches it.
+ * Run every active poller once; returns how many were busy. Every poller
+ * on the active list runs: a state change takes a poller off the list at
+ * once, except for the poller whose callback runs (r->cur), which the pass
+ * moves when the callback returns (its successor is read after the call).
  * @tsc: read the clock after each run for its busy or idle cycles.
  */
 static __rte_always_inline unsigned int
@@ -456,38 +459,35 @@ pass_body(struct reactor *r, bool tsc)
 	int rc;
 
 	for (p = TAILQ_FIRST(&r->active); p != NULL; p = next) {
-		if (likely(p->state == PS_RUNNING)) {
-			rc = p->fn(p->arg);
-			p->runs++;
-			if (rc > 0) {
-				p->busy_runs++;
-				work++;
-			}
-			if (tsc) {
-				poller_tsc(p, rc, &t);
-			}
+		r->cur = p;
+		rc = p->fn(p->arg);
+		p->runs++;
+		if (rc > 0) {
+			p->busy_runs++;
+			work++;
 		}
-		/* after the call: the callback may have moved its successor */
+		if (tsc) {
+			poller_tsc(p, rc, &t);
+		}
 		next = TAILQ_NEXT(p, link);
-		if (unlikely(p->state != PS_RUNNING)) {
-			TAILQ_REMOVE(&r->active, p, link);
-			p->list = PL_NONE;
-			poller_place(r, p, r->now + p->period_tsc);
+		if (unlikely(r->cur_moved)) {
+			r->cur_moved = false;
+			if (p->state != PS_RUNNING) {
+				TAILQ_REMOVE(&r->active, p, link);
+				p->list = PL_NONE;
+				poller_place(r, p, r->now + p->period_tsc);
+			}
 		}
 	}
+	r->cur = NULL;
 	return work;
 }
 
-/* One pass (r->in_pass tells poller_set_state() a pass walks the list). */
+/* One pass. */
 static __rte_always_inline unsigned int
 pass_run(struct reactor *r, bool tsc)
 {
-	unsigned int work;
-
-	r->in_pass = true;
-	work = pass_body(r, tsc);
-	r->in_pass = false;
-	return work;
+	return pass_body(r, tsc);
 }
 
 static __rte_noinline unsigned int
@@ -578,14 +578,23 @@ nb_reactor_run_step(struct reactor *r)
 	if (unlikely(r->poller_tsc) || TAILQ_EMPTY(&r->active)) {
 		return work;
 	}
-	r->in_pass = true;
-	while (pass < REACTOR_LOOP_PASSES && busy < REACTOR_BUSY_PASSES) {
+	/* idle: pass on until a poller finds work */
+	while (busy == 0 && pass < REACTOR_LOOP_PASSES) {
+		w = pass_body(r, false);
+		pass++;
+		if (w > 0) {
+			busy = 1;
+			work = w;
+		}
+	}
+	/* busy: up to REACTOR_BUSY_PASSES passes that found work */
+	while (busy > 0 && busy < REACTOR_BUSY_PASSES &&
+	       pass < REACTOR_LOOP_PASSES) {
 		w = pass_body(r, false);
 		pass++;
 		busy += w > 0;
 		work += w;
 	}
-	r->in_pass = false;
 	r->loops += pass - 1;
 	r->last_work = work > 0;
 	return work;

@@ -37,11 +37,11 @@ extern int logtype_nb_reactor;
  * A started reactor's step: its loop (clock, messages, a pass over the
  * active pollers, timers) and more passes over the active pollers alone,
  * up to REACTOR_LOOP_PASSES in all, of which at most REACTOR_BUSY_PASSES
- * found work. A message or a timer waits at most 4 busy passes or 16 idle
+ * found work. A message or a timer waits at most 4 busy passes or 32 idle
  * ones; the loop's fixed cost (a clock read, the message and timer
  * checks) is shared by them.
  */
-#define REACTOR_LOOP_PASSES 16
+#define REACTOR_LOOP_PASSES 32
 #define REACTOR_BUSY_PASSES 4
 
 /* Where a poller sits on its reactor. */
@@ -123,7 +123,8 @@ struct reactor {
 	struct nb_reactor_channel *chans[NB_REACTOR_MAX_CHANNELS];
 	unsigned int nb_chans;
 	unsigned int idle_loops;	/* consecutive idle loops */
-	bool in_pass;			/* a pass walks r->active now */
+	struct nb_poller *cur;		/* active poller whose callback runs */
+	bool cur_moved;			/* its state changed meanwhile */
 	bool poller_tsc;		/* opts.poller_tsc */
 	uint64_t now;			/* time of the current loop */
 	uint64_t last_tsc;		/* start of the previous loop (0: none) */
