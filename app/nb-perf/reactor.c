@@ -523,7 +523,7 @@ self_cases(struct perf_ctx *ctx)
 	}
 	perf_note(ctx, "reactor: one rte_rdtsc() on this machine: %.1f TSC "
 		  "cycles (a started reactor reads it once per loop; up to "
-		  "16 idle passes over the active pollers share a loop)%s",
+		  "32 idle passes over the active pollers share a loop)%s",
 		  (double)(rte_rdtsc_precise() - t0) / (double)n,
 		  sink == UINT64_MAX ? " " : "");
 out:
