@@ -6,6 +6,7 @@
  * poller X_fwd() (FWD_POLLERS) inlines it. Nothing here reads the lcore id: DPDK's bulk alloc/free
  * read it once per burst.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -387,13 +388,18 @@ gen_burst(struct fwd_stream *fs, struct rte_mbuf **pkts)
 	if (likely(g_nb_txpkts == 1)) {
 		uint16_t len = g_txpkts[0];
 
-		if (unlikely(rte_pktmbuf_alloc_bulk(fs->mp, pkts, n) != 0)) {
-			fs->c.nombuf++;
-			return 0;
+		/* short of buffers: fewer packets, down to one (as testpmd) */
+		while (unlikely(rte_pktmbuf_alloc_bulk(fs->mp, pkts, n) != 0)) {
+			n /= 2;
+			if (n == 0) {
+				fs->c.nombuf++;
+				return 0;
+			}
 		}
 		for (i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
 
+			NB_ASSERT(rte_pktmbuf_tailroom(m) >= len);
 			rte_memcpy(rte_pktmbuf_mtod(m, void *), t, FWD_TEMPLATE_LEN);
 			m->data_len = len;
 			m->pkt_len = len;
@@ -407,9 +413,13 @@ gen_burst(struct fwd_stream *fs, struct rte_mbuf **pkts)
 		/* bounded by the stack array: fewer packets per burst */
 		per = RTE_MIN((unsigned int)n, (unsigned int)RTE_DIM(segs) / ns);
 		n = per;
-		if (unlikely(rte_pktmbuf_alloc_bulk(fs->mp, segs, n * ns) != 0)) {
-			fs->c.nombuf++;
-			return 0;
+		while (unlikely(rte_pktmbuf_alloc_bulk(fs->mp, segs,
+						       n * ns) != 0)) {
+			n /= 2;
+			if (n == 0) {
+				fs->c.nombuf++;
+				return 0;
+			}
 		}
 		for (i = 0; i < n; i++) {
 			struct rte_mbuf *head = segs[k], *prev = NULL;
@@ -417,6 +427,7 @@ gen_burst(struct fwd_stream *fs, struct rte_mbuf **pkts)
 			for (j = 0; j < ns; j++) {
 				struct rte_mbuf *s = segs[k++];
 
+				NB_ASSERT(rte_pktmbuf_tailroom(s) >= g_txpkts[j]);
 				s->data_len = g_txpkts[j];
 				if (prev != NULL) {
 					prev->next = s;
@@ -514,6 +525,18 @@ flowgen_burst(void *arg)
 static int
 gen_init(struct fwd_stream *fs)
 {
+	unsigned int room = rte_pktmbuf_data_room_size(fs->mp) -
+			    RTE_PKTMBUF_HEADROOM, j;
+
+	/* the options checked it against --mbuf-size; this is the pool used */
+	for (j = 0; j < g_nb_txpkts; j++) {
+		if (g_txpkts[j] > room) {
+			fprintf(stderr, "nb-fwd: --txpkts segment %u (%u bytes) "
+				"does not fit the %u-byte data room of pool %s\n",
+				j, g_txpkts[j], room, fs->mp->name);
+			return -EINVAL;
+		}
+	}
 	fwd_template(g_tmpl[fs->idx].hdr, g_tx_len, &fs->tx_src, &fs->tx_dst);
 	return 0;
 }

@@ -116,7 +116,8 @@ fwd_usage(FILE *f)
 		"  --txd N                TX descriptors per queue [1024]\n"
 		"  --burst N              packets per burst, 1..%d [32]\n"
 		"  --txpkts L[,L...]      txonly/flowgen segment sizes; several make\n"
-		"                         multi-segment packets [64]\n"
+		"                         multi-segment packets; each fits one\n"
+		"                         buffer (--mbuf-size less headroom) [64]\n"
 		"  --stats-period S       stats line every S seconds, 0 none [0]\n"
 		"  --eth-peer N,MAC       peer MAC of port N for mac mode [02:00:00:00:00:N]\n"
 		"  --total-num-mbufs N    buffers in the pool [computed from ports, queues,\n"
@@ -442,6 +443,22 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 		fprintf(stderr, "nb-fwd: bad value for --txpkts: --latency needs at "
 			"least %zu bytes\n", FWD_STAMP_OFF + sizeof(struct fwd_stamp));
 		return -1;
+	}
+	if (fwd_engine_find(c->mode)->generator || c->latency) {
+		unsigned int room = c->mbuf_size - RTE_PKTMBUF_HEADROOM, i;
+
+		/* every segment is built in one buffer's data room */
+		for (i = 0; i < c->nb_txpkts; i++) {
+			if (c->txpkts[i] > room) {
+				fprintf(stderr, "nb-fwd: bad value for --txpkts: "
+					"segment %u is %u bytes, more than the "
+					"%u-byte data room (--mbuf-size %u less "
+					"%u of headroom)\n", i, c->txpkts[i],
+					room, c->mbuf_size,
+					RTE_PKTMBUF_HEADROOM);
+				return -1;
+			}
+		}
 	}
 	if (fwd_engine_find(c->mode)->needs_ip && !c->has_ip) {
 		fprintf(stderr, "nb-fwd: --forward-mode %s needs --ip\n", c->mode);

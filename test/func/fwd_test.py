@@ -204,7 +204,12 @@ def case_cli():
            (["--pool-mode", "x"], "--pool-mode"), (["--bogus"], "--bogus"),
            (["--duration", "-1"], "--duration"), (["--rxq", "0"], "--rxq"),
            (["--mbcache", "9999"], "--mbcache"), (["--stats-period"], "--stats-period"),
-           (["--forward-mode", "icmpecho"], "--ip")]
+           (["--forward-mode", "icmpecho"], "--ip"),
+           # a segment larger than a buffer's data room (it wrote past the
+           # buffer: issue 17)
+           (["--forward-mode", "txonly", "--txpkts", "4000"], "--txpkts"),
+           (["--forward-mode", "flowgen", "--txpkts", "64,2100,64"], "--txpkts"),
+           (["--forward-mode", "txonly", "--mbuf-size", "144"], "--txpkts")]
     for args, name in bad:
         p = subprocess.run([NB_FWD, "--"] + args, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
@@ -279,6 +284,14 @@ def case_directions():
     _, s, _ = run(NULL2, ["--forward-mode", "txonly", "--txpkts", "20,30,14",
                           "--duration", "1"])
     check(all(p["tx_packets"] > 0 for p in s["ports"]), "txonly multi-segment")
+    # a pool too small for a burst of whole packets: fewer packets per
+    # burst, not a stall counting nombuf forever (issue 17)
+    for m, extra in (("txonly", ["--txpkts", "64,64,64,64"]),
+                     ("flowgen", ["--burst", "512"])):
+        _, s, _ = run(NULL2, ["--forward-mode", m, "--total-num-mbufs", "100",
+                              "--mbcache", "0", "--duration", "1"] + extra)
+        check(all(p["tx_packets"] > 0 for p in s["ports"]),
+              "%s from 100 buffers: %s" % (m, s["ports"]))
 
 
 def case_latency_loop():
