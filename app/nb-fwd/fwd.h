@@ -82,6 +82,7 @@ struct fwd_cfg {
 	const char *specs[FWD_MAX_SPECS];
 	unsigned int nb_specs;
 	bool flush_rx;
+	bool no_promisc;		/* --no-promisc */
 	bool latency;
 	uint32_t max_pkt_len;
 	uint16_t pipeline_ring;

@@ -114,7 +114,7 @@ open_ports(void)
 	conf.nb_rx_desc = c->rxd;
 	conf.nb_tx_desc = c->txd;
 	conf.pool = g_fwd.pool;
-	conf.promiscuous = false;
+	conf.promiscuous = !c->no_promisc;	/* testpmd's default */
 	conf.rss = c->rxq > 1;
 	for (i = 0; i < nprobed; i++) {
 		ret = open_port(names[i], &conf);

@@ -23,7 +23,7 @@ enum {
 	O_STATS, O_PEER, O_MBUFS, O_MBCACHE, O_TOPO, O_FLOWS, O_DURATION,
 	O_JSON, O_POOL_OPS, O_POOL_MODE, O_IP, O_PORT, O_FLUSH, O_HELP,
 	O_VERSION, O_LATENCY, O_MAXLEN, O_MBUF_SIZE, O_PIPE_RING, O_IDLE,
-	O_BURST_STATS,
+	O_BURST_STATS, O_NO_PROMISC,
 };
 
 static const struct option longopts[] = {
@@ -49,6 +49,7 @@ static const struct option longopts[] = {
 	{ "ip", required_argument, NULL, O_IP },
 	{ "port", required_argument, NULL, O_PORT },
 	{ "flush-rx", no_argument, NULL, O_FLUSH },
+	{ "no-promisc", no_argument, NULL, O_NO_PROMISC },
 	{ "latency", no_argument, NULL, O_LATENCY },
 	{ "max-pkt-len", required_argument, NULL, O_MAXLEN },
 	{ "pipeline-ring", required_argument, NULL, O_PIPE_RING },
@@ -137,6 +138,9 @@ fwd_usage(FILE *f)
 		"                         (loop:NAME/0, net_ring0, net_pcap0,rx_pcap=...)\n"
 		"                         [none]\n"
 		"  --flush-rx             drain RX queues before forwarding [off]\n"
+		"  --no-promisc           leave promiscuous mode off (testpmd's option;\n"
+		"                         nb-fwd turns it on and restores it at close)\n"
+		"                         [promiscuous on]\n"
 		"  --latency              txonly: stamp TSC + sequence; txonly and rxonly:\n"
 		"                         measure them (histogram, gaps) [off]\n"
 		"  --max-pkt-len N        longer frames count as oversize [%u]\n"
@@ -395,6 +399,9 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 			break;
 		case O_FLUSH:
 			c->flush_rx = true;
+			break;
+		case O_NO_PROMISC:
+			c->no_promisc = true;
 			break;
 		case O_LATENCY:
 			c->latency = true;

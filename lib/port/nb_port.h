@@ -113,7 +113,7 @@ struct nb_port_conf {
 	bool rss;		/**< RSS over the RX queues (needs nb_rx_queues > 1) */
 	uint64_t rss_hf;	/**< RTE_ETH_RSS_* fields; 0: NB_PORT_RSS_HF_DEFAULT
 				     limited to what the device hashes */
-	bool promiscuous;	/**< turn promiscuous mode on */
+	bool promiscuous;	/**< turn promiscuous mode on (off again at close where it was off) */
 	uint64_t rx_offloads;	/**< RTE_ETH_RX_OFFLOAD_*: each must be reported by the device */
 	uint64_t tx_offloads;	/**< RTE_ETH_TX_OFFLOAD_*: each must be reported by the device */
 	uint32_t pool_inflight;	/**< buffers in flight for the sizing rule, or NB_PORT_INFLIGHT_AUTO */

@@ -594,6 +594,32 @@ def case_pools():
         check(("(%s/" % ops) in out, "%s: banner %s" % (args, out.splitlines()[0]))
 
 
+def case_promisc():
+    """Promiscuous mode on by default (testpmd's), off with --no-promisc:
+    the kernel's view of the net_tap interface nb-fwd created (no traffic;
+    the PMD removes the interface at exit)."""
+    iface = "nbpr%d" % (os.getpid() % 100000)
+    for opt, want in (([], True), (["--no-promisc"], False)):
+        cmd = [NB_FWD] + EAL + ["--vdev", "net_tap0,iface=" + iface, "--",
+                                "--forward-mode", "io"] + opt
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        try:
+            line = p.stdout.readline()
+            check(line.startswith("nb-fwd: io"), "nb-fwd did not start: %r" % line)
+            flags = sh("ip", "-o", "link", "show", iface)
+            check(("PROMISC" in flags) == want,
+                  "%s: promiscuous %s, want %s: %s" % (opt, "PROMISC" in flags, want, flags))
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=30)
+            check(p.returncode == 0 and "buffers lost: 0" in out,
+                  "exit %d\n%s" % (p.returncode, err[-2000:]))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 CASES = {
     "cli": case_cli,
     "null-modes": case_null_modes,
@@ -611,6 +637,7 @@ CASES = {
     "telemetry": case_telemetry,
     "memif-latency": case_memif_latency,
     "pools": case_pools,
+    "promisc": case_promisc,
 }
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ struct eth_port {
 	bool hotplugged;	/* we probed it: rte_dev_remove() at close */
 	bool owned;		/* we hold ethdev ownership */
 	bool configured;
+	bool promisc_set;	/* we turned promiscuous mode on: off at close */
 	uint64_t owner_id;
 	uint16_t nb_rxq, nb_txq, nb_rxd, nb_txd;
 	uint64_t rx_offloads, tx_offloads;
@@ -293,13 +294,14 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 			return ret;
 		}
 	}
-	if (c->promiscuous) {
+	if (c->promiscuous && rte_eth_promiscuous_get(ep->port_id) != 1) {
 		ret = rte_eth_promiscuous_enable(ep->port_id);
 		if (ret < 0) {
 			ETH_LOG(ERR, "port %s: promiscuous mode refused: %s", n,
 				strerror(-ret));
 			return ret == -ENOTSUP ? -ENOTSUP : ret;
 		}
+		ep->promisc_set = true;
 	}
 	ep->nb_rxq = c->nb_rx_queues;
 	ep->nb_txq = c->nb_tx_queues;
@@ -357,6 +359,10 @@ eth_close(struct nb_port *p)
 	}
 	if (rte_eth_dev_info_get(ep->port_id, &di) == 0) {
 		dev = di.device;
+	}
+	if (ep->promisc_set &&
+	    rte_eth_promiscuous_disable(ep->port_id) < 0) {
+		ETH_LOG(WARNING, "port %s: promiscuous mode left on", ep->name);
 	}
 	if (ep->owned) {
 		rte_eth_dev_owner_unset(ep->port_id, ep->owner_id);
