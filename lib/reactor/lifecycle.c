@@ -496,17 +496,26 @@ nb_reactors_start(void)
 	return 0;
 }
 
+/*
+ * Stops between their compare-and-swap and their last eventfd write: fini
+ * waits for 0 before it closes and frees (the reactors may see STOPPING,
+ * return, and start return, before a stop's writes are done).
+ */
+static unsigned int g_stops_busy;
+
 void
 nb_reactors_stop(void)
 {
 	uint64_t one = 1;
 	unsigned int i;
 
+	__atomic_fetch_add(&g_stops_busy, 1, __ATOMIC_SEQ_CST);
 	if (state_cas(NB_REACTORS_READY, NB_REACTORS_STOPPED) ||
 	    !state_cas(NB_REACTORS_RUNNING, NB_REACTORS_STOPPING)) {
-		return;		/* not running: nobody to wake */
+		/* not running: nobody to wake */
+		__atomic_fetch_sub(&g_stops_busy, 1, __ATOMIC_SEQ_CST);
+		return;
 	}
-	/* RUNNING -> STOPPING: fini cannot free them until start returns */
 	for (i = 0; i < nb_reactor_count; i++) {
 		struct reactor *r = nb_reactor_tab[nb_reactor_lcores[i]];
 
@@ -515,6 +524,7 @@ nb_reactors_stop(void)
 			/* counter full: it wakes anyway */
 		}
 	}
+	__atomic_fetch_sub(&g_stops_busy, 1, __ATOMIC_SEQ_CST);
 }
 
 int
@@ -538,6 +548,10 @@ nb_reactors_fini(void)
 	/* READY or STOPPED (a stop may turn READY into STOPPED meanwhile) */
 	while (!state_cas(NB_REACTORS_READY, NB_REACTORS_UNINIT) &&
 	       !state_cas(NB_REACTORS_STOPPED, NB_REACTORS_UNINIT)) {
+	}
+	/* a stop that saw RUNNING may still be writing the eventfds */
+	while (__atomic_load_n(&g_stops_busy, __ATOMIC_SEQ_CST) != 0) {
+		rte_pause();
 	}
 	rte_spinlock_lock(&nb_reactor_tel_lock);	/* telemetry reads them */
 	reactors_free_all();

@@ -130,11 +130,11 @@ nb_reactor_send_bulk(unsigned int lcore, const struct nb_msg *msgs,
 			    nb_reactor_cfg.ring_size);
 		return -EINVAL;
 	}
-	if (unlikely(reactor_state() >= NB_REACTORS_STOPPING)) {
-		return -ESHUTDOWN;
-	}
 	if (n == 0) {
 		return 0;
+	}
+	if (unlikely(reactor_state() >= NB_REACTORS_STOPPING)) {
+		return -ESHUTDOWN;
 	}
 	if (lcore == rte_lcore_id()) {
 		return self_enqueue_bulk(r, msgs, n);
@@ -241,6 +241,39 @@ ring_process(struct reactor *r, struct rte_ring *ring)
  * call_all
  */
 
+/*
+ * nb_reactor_send() for the library's own messages, from a reactor's
+ * lcore: a full ring is -EAGAIN without counting a refusal (a call_all
+ * step waiting for room retries every loop; the application's sends are
+ * what msgs_refused counts).
+ */
+static int
+send_quiet(unsigned int lcore, nb_msg_fn fn, void *arg)
+{
+	struct nb_msg m = { .fn = fn, .arg = arg };
+	struct reactor *r = reactor_get(lcore);
+
+	if (reactor_state() >= NB_REACTORS_STOPPING) {
+		return -ESHUTDOWN;
+	}
+	if (lcore == rte_lcore_id()) {
+		struct nb_reactor_internal_self *q =
+			&nb_reactor_internal_self[lcore];
+
+		if (q->tail - q->head >= q->cap) {
+			return -EAGAIN;
+		}
+		q->msgs[q->tail & q->mask] = m;
+		__atomic_store_n(&q->tail, q->tail + 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (rte_ring_mp_enqueue_elem(r->hot.ring, &m, sizeof(m)) != 0) {
+		return -EAGAIN;
+	}
+	nb_reactor_wake(r);
+	return 0;
+}
+
 /* Send the next step of @ctx from reactor @r; park it when full. */
 static void
 call_all_forward(struct reactor *r, struct call_all_ctx *ctx)
@@ -259,7 +292,7 @@ call_all_forward(struct reactor *r, struct call_all_ctx *ctx)
 		free(ctx);
 		return;
 	}
-	rc = nb_reactor_send(target, fn, ctx);
+	rc = send_quiet(target, fn, ctx);
 	if (rc == -EAGAIN) {
 		TAILQ_INSERT_TAIL(&r->retry, ctx, link);
 	} else if (rc != 0) {
@@ -502,11 +535,15 @@ nb_reactor_channel_send(struct nb_reactor_channel *ch, nb_msg_fn fn,
 void
 nb_reactor_channel_destroy(struct nb_reactor_channel *ch)
 {
+	struct reactor *r;
+
 	if (ch == NULL) {
 		return;
 	}
+	r = ch->r;	/* ch may be freed once it is closed */
+
 	__atomic_store_n(&ch->closed, true, __ATOMIC_RELEASE);
-	nb_reactor_wake(ch->r);
+	nb_reactor_wake(r);
 }
 
 /*

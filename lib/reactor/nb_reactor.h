@@ -301,6 +301,9 @@ struct nb_poller *nb_poller_register(unsigned int lcore, nb_poller_fn fn,
  *   0 on success, or (one log line; nothing changes, *@p pp is kept):
  *   - -EINVAL: @p pp or *@p pp is NULL (for example a second unregister
  *     through the same pointer);
+ *   - -EALREADY: unregistered already through another copy of the
+ *     pointer, and not freed yet (inside its callback, or its registration
+ *     message has not run);
  *   - -EPERM: not called on the poller's lcore (send a message there).
  */
 int nb_poller_unregister(struct nb_poller **pp);
@@ -464,9 +467,11 @@ int nb_reactor_send_bulk(unsigned int lcore, const struct nb_msg *msgs,
  * Run @p fn(@p arg) on every reactor in turn (ascending lcore), then
  * @p done_fn(@p done_arg) on the calling lcore's reactor. Each step is a
  * message sent by the previous reactor; a full ring delays a step (it is
- * retried every loop, and its reactor does not sleep meanwhile), it does
- * not drop it. After a stop, the steps not yet run are dropped (neither
- * @p fn nor @p done_fn runs again).
+ * retried every loop, and its reactor does not sleep meanwhile; the
+ * retries are not counted as refused sends), it does not drop it. At a
+ * stop, a step already queued still runs (reactors run their queues when
+ * they stop); what it would send next, and a step waiting for room, are
+ * dropped: @p done_fn may not run.
  *
  * @param fn
  *   Function for every reactor; must not be NULL.
@@ -598,9 +603,10 @@ int nb_poller_stats_get(const struct nb_poller *p,
 void nb_reactor_dump(FILE *f);
 
 /**
- * Messages queued and not yet run, on every reactor's ring and every
- * channel's. After nb_reactors_start() returned this is 0: what a reactor
- * did not run before it stopped was released there.
+ * Messages queued and not yet taken by their reactor, on every reactor's
+ * ring and own queue and every channel's (a burst a reactor has taken and
+ * is running no longer counts). After nb_reactors_start() returned this is
+ * 0: what a reactor did not run before it stopped was released there.
  *
  * @return
  *   The count; 0 when not initialised.

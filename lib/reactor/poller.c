@@ -213,6 +213,7 @@ poller_place(struct reactor *r, struct nb_poller *p, uint64_t next)
 	case PS_RUNNING:
 		if (p->period_tsc == 0) {
 			TAILQ_INSERT_TAIL(&r->active, p, link);
+			r->nb_active++;
 			p->list = PL_ACTIVE;
 			return;
 		}
@@ -248,6 +249,12 @@ poller_set_state(struct reactor *r, struct nb_poller *p, enum poller_state s,
 	p->state = s;
 	switch (p->list) {
 	case PL_NONE:
+		if (s == PS_RUNNING && p->period_tsc != 0) {
+			/* a timed poller resumed in its own callback: the
+			 * grid restarts here, not at its old deadline */
+			p->next_tsc = now + p->period_tsc;
+			p->regrid = true;
+		}
 		return;
 	case PL_ACTIVE:
 		if (p == r->cur) {
@@ -255,6 +262,7 @@ poller_set_state(struct reactor *r, struct nb_poller *p, enum poller_state s,
 			return;
 		}
 		TAILQ_REMOVE(&r->active, p, link);
+		r->nb_active--;
 		break;
 	case PL_TIMED:
 		heap_remove(r, p);
@@ -454,11 +462,17 @@ static __rte_always_inline unsigned int
 pass_body(struct reactor *r, bool tsc)
 {
 	struct nb_poller *p, *next;
-	unsigned int work = 0;
+	unsigned int work = 0, left = r->nb_active;
 	uint64_t t = tsc ? clock_now() : 0;
 	int rc;
 
-	for (p = TAILQ_FIRST(&r->active); p != NULL; p = next) {
+	/*
+	 * At most as many runs as pollers were on the list when the pass
+	 * began: pollers a callback adds at the tail (registered, resumed)
+	 * may wait for the next pass, but a pass always ends.
+	 */
+	for (p = TAILQ_FIRST(&r->active); p != NULL && left > 0;
+	     p = next, left--) {
 		r->cur = p;
 		rc = p->fn(p->arg);
 		p->runs++;
@@ -474,6 +488,7 @@ pass_body(struct reactor *r, bool tsc)
 			r->cur_moved = false;
 			if (p->state != PS_RUNNING) {
 				TAILQ_REMOVE(&r->active, p, link);
+				r->nb_active--;
 				p->list = PL_NONE;
 				poller_place(r, p, r->now + p->period_tsc);
 			}
@@ -511,13 +526,14 @@ timers_run(struct reactor *r, uint64_t now)
 {
 	struct nb_poller *p;
 	unsigned int work = 0;
-	uint64_t t = now;
+	uint64_t t = r->poller_tsc ? clock_now() : now, next;
 	int rc;
 
 	while (r->heap_n > 0 && r->heap[0]->next_tsc <= now) {
 		p = r->heap[0];
 		heap_remove(r, p);
 		p->list = PL_NONE;
+		p->regrid = false;
 		rc = p->fn(p->arg);
 		p->runs++;
 		p->busy_runs += rc > 0;
@@ -525,7 +541,10 @@ timers_run(struct reactor *r, uint64_t now)
 		if (unlikely(r->poller_tsc)) {
 			poller_tsc(p, rc, &t);
 		}
-		poller_place(r, p, grid_next(p->next_tsc, p->period_tsc, now));
+		next = p->regrid ? p->next_tsc :
+		       grid_next(p->next_tsc, p->period_tsc, now);
+		p->regrid = false;
+		poller_place(r, p, next);
 	}
 	return work;
 }

@@ -76,6 +76,7 @@ struct nb_poller {
 	uint64_t period_us;
 	uint64_t period_tsc;		/* 0: active */
 	uint64_t next_tsc;		/* timed: next deadline (on the grid) */
+	bool regrid;			/* timed: resumed in its callback: next_tsc is new */
 	uint32_t heap_idx;		/* timed: index in r->heap */
 	uint64_t busy_tsc;		/* opts.poller_tsc */
 	uint64_t idle_tsc;
@@ -115,6 +116,7 @@ struct reactor {
 
 	/* Owner only. */
 	struct poller_list_head active __rte_cache_aligned;
+	unsigned int nb_active;		/* pollers on it */
 	struct poller_list_head paused;
 	struct nb_poller **heap;
 	uint32_t heap_n;

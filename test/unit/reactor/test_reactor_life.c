@@ -17,7 +17,11 @@
  *   NB_REACTOR_IDLE_BACKOFF: the call completes within a bound, not after
  *   the 1 s sleep;
  * - timed pollers keep their period on average (a grid from the
- *   registration time; missed periods skipped, never run back to back).
+ *   registration time; missed periods skipped, never run back to back);
+ * - what a review found: a pass ends although callbacks keep adding
+ *   pollers at the tail; a timed poller resumed in its own callback
+ *   restarts its grid; opts.poller_tsc charges a timed poller its own
+ *   time only; call_all retries are not refused sends.
  *
  * main() brings EAL up once with two lcores; every case initialises the
  * reactors it needs and finalises them. Waits have deadlines, and running
@@ -1287,6 +1291,254 @@ test_timed_period_grid(void)
 	nb_reactor_clock_set(NULL, 0);
 }
 
+/*
+ * Review findings (each failed on the code before its fix)
+ */
+
+/*
+ * Two pollers passing a token: each pauses itself and resumes the other,
+ * so a pass that followed the list to its end would never end. A pass runs
+ * at most the pollers it began with. Each poller gives up after TOKEN_MAX
+ * runs so that the old code ends too (and fails the count).
+ */
+#define TOKEN_MAX 100000u
+
+struct token {
+	struct nb_poller *self;
+	struct token *other;
+	unsigned int runs;
+};
+
+static int
+token_poller(void *arg)
+{
+	struct token *t = arg;
+
+	if (++t->runs < TOKEN_MAX) {
+		nb_poller_pause(t->self);
+		nb_poller_resume(t->other->self);
+	}
+	return NB_POLLER_BUSY;
+}
+
+/* A poller that replaces itself every run (unregister, register anew). */
+static struct nb_poller *g_phoenix;
+static unsigned int g_phoenix_runs;
+
+static int
+phoenix_poller(void *arg)
+{
+	(void)arg;
+	if (++g_phoenix_runs < TOKEN_MAX) {
+		nb_poller_unregister(&g_phoenix);
+		g_phoenix = nb_poller_register(g_main, phoenix_poller, NULL, 0,
+					       "phoenix");
+	}
+	return NB_POLLER_BUSY;
+}
+
+static void
+test_pass_ends(void)
+{
+	struct token a = { 0 }, b = { 0 };
+	struct nb_reactor_stats rs;
+
+	g_vnow = 0;
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_clock_set(vclock, 1000000), 0);
+	NB_TEST_ASSERT_INT_EQ(init_lcores(&g_main, 1, 0, NB_REACTOR_IDLE_SPIN),
+			      0);
+	a.other = &b;
+	b.other = &a;
+	a.self = nb_poller_register(g_main, token_poller, &a, 0, "token-a");
+	b.self = nb_poller_register(g_main, token_poller, &b, 0, "token-b");
+	CU_ASSERT_FATAL(a.self != NULL && b.self != NULL);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_pause(b.self), 0);
+	/* one loop: a runs, resumes b (added at the tail), b waits */
+	NB_TEST_ASSERT_INT_EQ(poll_at(1), 1);
+	NB_TEST_ASSERT_INT_EQ(a.runs + b.runs, 1);
+	NB_TEST_ASSERT_INT_EQ(poll_at(2), 1);
+	NB_TEST_ASSERT_INT_EQ(a.runs + b.runs, 2);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&a.self), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&b.self), 0);
+
+	g_phoenix_runs = 0;
+	g_phoenix = nb_poller_register(g_main, phoenix_poller, NULL, 0,
+				       "phoenix");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g_phoenix);
+	NB_TEST_ASSERT_INT_EQ(poll_at(3), 1);
+	NB_TEST_ASSERT_INT_EQ(g_phoenix_runs, 1);
+	NB_TEST_ASSERT_INT_EQ(poll_at(4), 1);
+	NB_TEST_ASSERT_INT_EQ(g_phoenix_runs, 2);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&g_phoenix), 0);
+	fini_check();
+	nb_reactor_clock_set(NULL, 0);
+}
+
+/*
+ * A timed poller that pauses and resumes itself in its callback restarts
+ * its grid at the resume (as a resume anywhere else does); with
+ * opts.poller_tsc the first timed poller of a loop is charged from the end
+ * of the active pass, not from the loop's start.
+ */
+static unsigned int g_regrid_runs;
+static struct nb_poller *g_regrid;
+
+static int
+regrid_poller(void *arg)
+{
+	(void)arg;
+	if (++g_regrid_runs == 1) {
+		g_vnow += 500;		/* the resume comes 500 us later */
+		nb_poller_pause(g_regrid);
+		nb_poller_resume(g_regrid);
+	}
+	return NB_POLLER_IDLE;
+}
+
+static int
+slow_active_poller(void *arg)
+{
+	(void)arg;
+	g_vnow += 1000;			/* 1 ms of work */
+	return NB_POLLER_BUSY;
+}
+
+static int
+quick_poller(void *arg)
+{
+	(void)arg;
+	return NB_POLLER_IDLE;
+}
+
+static void
+test_timers_regrid_tsc(void)
+{
+	struct nb_reactor_opts o;
+	struct nb_poller_stats ps;
+	struct nb_poller *slow, *quick;
+	unsigned int i;
+
+	g_vnow = 0;
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_clock_set(vclock, 1000000), 0);
+	NB_TEST_ASSERT_INT_EQ(init_lcores(&g_main, 1, 0, NB_REACTOR_IDLE_SPIN),
+			      0);
+	g_regrid_runs = 0;
+	g_regrid = nb_poller_register(g_main, regrid_poller, NULL, 1000,
+				      "regrid");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g_regrid);
+	poll_at(1000);			/* runs; resumed at 1500 */
+	NB_TEST_ASSERT_INT_EQ(g_regrid_runs, 1);
+	poll_at(2000);			/* the old grid: not due any more */
+	NB_TEST_ASSERT_INT_EQ(g_regrid_runs, 1);
+	poll_at(2499);
+	NB_TEST_ASSERT_INT_EQ(g_regrid_runs, 1);
+	poll_at(2500);			/* resume + period */
+	NB_TEST_ASSERT_INT_EQ(g_regrid_runs, 2);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&g_regrid), 0);
+	fini_check();
+
+	g_vnow = 0;
+	nb_reactor_opts_init(&o, sizeof(o));
+	o.lcores = &g_main;
+	o.nb_lcores = 1;
+	o.poller_tsc = true;
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_init(&o), 0);
+	slow = nb_poller_register(g_main, slow_active_poller, NULL, 0, "slow");
+	quick = nb_poller_register(g_main, quick_poller, NULL, 100, "quick");
+	CU_ASSERT_FATAL(slow != NULL && quick != NULL);
+	for (i = 1; i <= 20; i++) {
+		poll_at(g_vnow + 100);	/* quick is due every loop */
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_poller_stats_get(quick, &ps), 0);
+	NB_TEST_ASSERT_MSG(ps.runs >= 19, "quick ran %" PRIu64 " times",
+			   ps.runs);
+	NB_TEST_ASSERT_MSG(ps.idle_tsc == 0 && ps.busy_tsc == 0,
+			   "quick charged %" PRIu64 " idle, %" PRIu64 " busy "
+			   "ticks: the active pass's time", ps.idle_tsc,
+			   ps.busy_tsc);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_stats_get(slow, &ps), 0);
+	NB_TEST_ASSERT_INT_EQ(ps.busy_tsc, 20 * 1000);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&slow), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&quick), 0);
+	fini_check();
+	nb_reactor_clock_set(NULL, 0);
+}
+
+/*
+ * A call_all step waiting for room is retried every loop; the retries are
+ * not sends the application had refused (msgs_refused counts those).
+ */
+static atomic_uint g_ca_steps, g_ca_done;
+
+static void
+ca_step(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&g_ca_steps, 1);
+}
+
+static void
+ca_done(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&g_ca_done, 1);
+}
+
+static int
+worker_run_n(void *arg)
+{
+	unsigned int n = *(unsigned int *)arg, i;
+
+	for (i = 0; i < n; i++) {
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+	return 0;
+}
+
+static void
+test_call_all_retries_not_refused(void)
+{
+	struct nb_reactor_stats rs;
+	atomic_uint_fast64_t cnt = 0;
+	unsigned int i, refused = 0, loops = 4;
+
+	atomic_store(&g_ca_steps, 0);
+	atomic_store(&g_ca_done, 0);
+	NB_TEST_ASSERT_INT_EQ(init_both(16), 0);
+	/* fill the worker's ring; the application's one refusal */
+	while (nb_reactor_send(g_worker, count_msg, &cnt) == 0) {
+	}
+	refused++;
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_call_all(ca_step, NULL, ca_done, NULL),
+			      0);
+	for (i = 0; i < 100; i++) {	/* main's step, then 99 retries */
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_ca_steps), g_main < g_worker ? 1 : 0);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_worker, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.msgs_refused, refused);
+	/* room again: the step goes on, done comes back */
+	CU_ASSERT_FATAL(rte_eal_remote_launch(worker_run_n, &loops,
+					      g_worker) == 0);
+	rte_eal_wait_lcore(g_worker);
+	for (i = 0; i < 4; i++) {
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+	CU_ASSERT_FATAL(rte_eal_remote_launch(worker_run_n, &loops,
+					      g_worker) == 0);
+	rte_eal_wait_lcore(g_worker);
+	for (i = 0; i < 4; i++) {
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_ca_steps), 2);
+	NB_TEST_ASSERT_INT_EQ(atomic_load(&g_ca_done), 1);
+	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_worker, &rs), 0);
+	NB_TEST_ASSERT_INT_EQ(rs.msgs_refused, refused);
+	fini_check();
+}
+
 static const CU_TestInfo tests[] = {
 	{ "control_owner_only", test_control_owner_only },
 	{ "control_race", test_control_race },
@@ -1295,6 +1547,9 @@ static const CU_TestInfo tests[] = {
 	{ "registration_kept", test_registration_kept },
 	{ "call_all_parked_backoff", test_call_all_parked_backoff },
 	{ "timed_period_grid", test_timed_period_grid },
+	{ "pass_ends", test_pass_ends },
+	{ "timers_regrid_tsc", test_timers_regrid_tsc },
+	{ "call_all_retries_not_refused", test_call_all_retries_not_refused },
 	CU_TEST_INFO_NULL,
 };
 
