@@ -32,11 +32,22 @@
 
 struct fwd_app g_fwd;
 
+/*
+ * SIGINT, SIGTERM: caught from before EAL starts. During set-up the signal
+ * is only remembered (a stop then would refuse the pollers still to be
+ * registered); once set-up is done it stops the reactors. The two flags
+ * are seq_cst, so a signal on any thread is seen by one side or both.
+ */
+static int g_signalled;
+static int g_setup_done;
+
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	nb_reactors_stop();
+	__atomic_store_n(&g_signalled, sig, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&g_setup_done, __ATOMIC_SEQ_CST)) {
+		nb_reactors_stop();
+	}
 }
 
 /* Timed poller whose period is --duration: its first run is the end. */
@@ -509,10 +520,17 @@ main(int argc, char **argv)
 	}
 	g_fwd.eng = fwd_engine_find(c->mode);
 
+	/* before EAL: a signal during start-up still ends in a summary */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
 	ret = nb_env_init_args(eal_argc, eal_argv);
 	if (ret < 0) {
-		fprintf(stderr, "nb-fwd: EAL options refused: %s\n", strerror(-ret));
-		return 2;
+		/* nb_env said why, in one line */
+		return ret == -EINVAL ? 2 : 1;
 	}
 	if (c->json != NULL) {
 		g_fwd.json = fopen(c->json, "w");
@@ -598,12 +616,6 @@ main(int argc, char **argv)
 		}
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
 	printf("nb-fwd: %s on %u port(s), %u stream(s), %u forwarding lcore(s), "
 	       "pool %u x %u B (%s/%s), burst %u\n", c->mode, g_fwd.nb_ports,
 	       g_fwd.nb_streams, g_fwd.nb_fwd_lcores, c->total_mbufs,
@@ -622,6 +634,10 @@ main(int argc, char **argv)
 			code = 1;
 			goto out_ports;
 		}
+	}
+	__atomic_store_n(&g_setup_done, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&g_signalled, __ATOMIC_SEQ_CST) != 0) {
+		nb_reactors_stop();	/* it came during set-up */
 	}
 	ret = nb_reactors_start();
 	g_fwd.stop_tsc = rte_rdtsc();

@@ -467,6 +467,23 @@ def case_sigint():
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=30)
     check(p.returncode == 0 and "buffers lost: 0" in out, "SIGTERM: exit %d" % p.returncode)
+    # a signal during start-up (EAL, pool, ports): the handlers are in place
+    # before EAL starts; nb-fwd stops at once, prints its summary, exits 0.
+    # Also from a background job whose SIGINT is ignored (sh's '&').
+    for delay in (0.1, 0.2, 0.4):
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        check(p.returncode == 0 and "buffers lost: 0" in out,
+              "SIGINT after %.2f s: exit %d\n%s" % (delay, p.returncode, err[-1000:]))
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    check(p.returncode == 0 and "buffers lost: 0" in out,
+          "SIGINT with SIGINT ignored at exec: exit %d" % p.returncode)
     # three buffers kept out: the audit finds them, the exit code says so
     env = dict(os.environ, NB_FWD_TEST_LEAK="3")
     p = subprocess.run([NB_FWD] + EAL + NULL2 + ["--", "--duration", "1", "--json", jf],
