@@ -6,6 +6,7 @@
  * poller X_fwd() (FWD_POLLERS) inlines it. Nothing here reads the lcore id: DPDK's bulk alloc/free
  * read it once per burst.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -539,6 +540,44 @@ gen_init(struct fwd_stream *fs)
 	}
 	fwd_template(g_tmpl[fs->idx].hdr, g_tx_len, &fs->tx_src, &fs->tx_dst);
 	return 0;
+}
+
+/* ---- --tx-first ------------------------------------------------------------ */
+
+/* Frames --tx-first sends: Ether/IPv4/UDP, 64 bytes. */
+#define FWD_TX_FIRST_LEN 64
+
+int
+fwd_tx_first(struct fwd_stream *fs)
+{
+	struct rte_mbuf *pkts[FWD_MAX_BURST];
+	uint8_t t[FWD_TEMPLATE_LEN];
+	uint16_t n = fs->burst, i, sent;
+
+	if (rte_pktmbuf_data_room_size(fs->mp) - RTE_PKTMBUF_HEADROOM <
+	    FWD_TX_FIRST_LEN) {
+		return -EMSGSIZE;
+	}
+	if (rte_pktmbuf_alloc_bulk(fs->mp, pkts, n) != 0) {
+		return -ENOBUFS;
+	}
+	fwd_template(t, FWD_TX_FIRST_LEN, &fs->tx_src, &fs->tx_dst);
+	for (i = 0; i < n; i++) {
+		uint8_t *d = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+
+		memcpy(d, t, FWD_TEMPLATE_LEN);
+		memset(d + FWD_TEMPLATE_LEN, 0,
+		       FWD_TX_FIRST_LEN - FWD_TEMPLATE_LEN);
+		pkts[i]->data_len = FWD_TX_FIRST_LEN;
+		pkts[i]->pkt_len = FWD_TX_FIRST_LEN;
+	}
+	sent = nb_port_queue_tx_burst(&fs->txh, pkts, n);
+	fs->c.tx += sent;
+	if (sent < n) {
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		fs->c.tx_dropped += n - sent;
+	}
+	return sent;
 }
 
 /* ---- csum: verify and fix IPv4, UDP and TCP checksums ------------------- */

@@ -83,9 +83,10 @@ struct fwd_cfg {
 	unsigned int nb_specs;
 	bool flush_rx;
 	bool no_promisc;		/* --no-promisc */
+	bool tx_first;			/* --tx-first */
 	bool latency;
 	uint32_t max_pkt_len;
-	uint16_t pipeline_ring;
+	uint32_t pipeline_ring;
 	bool idle_spin;			/* --idle spin */
 	bool burst_stats;		/* --record-burst-stats */
 };
@@ -158,6 +159,16 @@ struct fwd_stream {
 	struct fwd_counters c;
 	uint64_t burst_hist[FWD_MAX_BURST + 1];
 } __rte_cache_aligned;
+
+/**
+ * --tx-first: send one burst of 64-byte Ether/IPv4/UDP frames on @p fs's
+ * TX queue (before the reactors start; the stream's TX counters count it).
+ *
+ * @return
+ *   Frames the device took, or -ENOBUFS (pool) or -EMSGSIZE (data room
+ *   under 64 bytes).
+ */
+int fwd_tx_first(struct fwd_stream *fs);
 
 /** A forwarding engine (one per --forward-mode). */
 struct fwd_engine {

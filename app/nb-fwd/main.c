@@ -615,6 +615,25 @@ main(int argc, char **argv)
 			nb_port_stats_reset(g_fwd.ports[p].port);
 		}
 	}
+	if (c->tx_first && !g_fwd.eng->generator) {
+		unsigned int si;
+
+		for (si = 0; si < g_fwd.nb_streams; si++) {
+			struct fwd_stream *fs = g_fwd.streams[si];
+
+			/* forwarding streams; a pipeline's TX is its worker's */
+			if (fs->no_tx || fs->ring != NULL) {
+				continue;
+			}
+			ret = fwd_tx_first(fs);
+			if (ret < 0) {
+				fprintf(stderr, "nb-fwd: --tx-first on stream %u: "
+					"%s\n", fs->idx, strerror(-ret));
+				code = 1;
+				goto out_ports;
+			}
+		}
+	}
 
 	printf("nb-fwd: %s on %u port(s), %u stream(s), %u forwarding lcore(s), "
 	       "pool %u x %u B (%s/%s), burst %u\n", c->mode, g_fwd.nb_ports,

@@ -23,7 +23,8 @@ enum {
 	O_STATS, O_PEER, O_MBUFS, O_MBCACHE, O_TOPO, O_FLOWS, O_DURATION,
 	O_JSON, O_POOL_OPS, O_POOL_MODE, O_IP, O_PORT, O_FLUSH, O_HELP,
 	O_VERSION, O_LATENCY, O_MAXLEN, O_MBUF_SIZE, O_PIPE_RING, O_IDLE,
-	O_BURST_STATS, O_NO_PROMISC,
+	O_BURST_STATS, O_NO_PROMISC, O_NO_FLUSH, O_AUTO_START, O_TX_FIRST,
+	O_NO_LSC,
 };
 
 static const struct option longopts[] = {
@@ -50,6 +51,10 @@ static const struct option longopts[] = {
 	{ "port", required_argument, NULL, O_PORT },
 	{ "flush-rx", no_argument, NULL, O_FLUSH },
 	{ "no-promisc", no_argument, NULL, O_NO_PROMISC },
+	{ "no-flush-rx", no_argument, NULL, O_NO_FLUSH },
+	{ "auto-start", no_argument, NULL, O_AUTO_START },
+	{ "tx-first", no_argument, NULL, O_TX_FIRST },
+	{ "no-lsc-interrupt", no_argument, NULL, O_NO_LSC },
 	{ "latency", no_argument, NULL, O_LATENCY },
 	{ "max-pkt-len", required_argument, NULL, O_MAXLEN },
 	{ "pipeline-ring", required_argument, NULL, O_PIPE_RING },
@@ -138,6 +143,12 @@ fwd_usage(FILE *f)
 		"                         (loop:NAME/0, net_ring0, net_pcap0,rx_pcap=...)\n"
 		"                         [none]\n"
 		"  --flush-rx             drain RX queues before forwarding [off]\n"
+		"  --tx-first             send one burst of txonly packets on every\n"
+		"                         stream before forwarding (starts traffic on\n"
+		"                         a loop) [off]\n"
+		"  --no-flush-rx, --auto-start, --no-lsc-interrupt\n"
+		"                         testpmd's; nb-fwd's defaults already (no RX\n"
+		"                         flush, forwarding at start, no LSC interrupt)\n"
 		"  --no-promisc           leave promiscuous mode off (testpmd's option;\n"
 		"                         nb-fwd turns it on and restores it at close)\n"
 		"                         [promiscuous on]\n"
@@ -171,10 +182,11 @@ parse_uint(const char *opt, const char *s, unsigned long lo,
 	unsigned long v;
 
 	errno = 0;
-	if (s[0] == '-' || s[0] == '\0') {
+	/* decimal, as testpmd reads them: 010 is ten; no sign, no space */
+	if (s[0] < '0' || s[0] > '9') {
 		return bad(opt, s, "not a number");
 	}
-	v = strtoul(s, &end, 0);
+	v = strtoul(s, &end, 10);
 	if (errno != 0 || *end != '\0') {
 		return bad(opt, s, "not a number");
 	}
@@ -200,6 +212,9 @@ parse_secs(const char *opt, const char *s, double *out)
 	    v < 0 || v > 1e7) {
 		return bad(opt, s, "seconds, 0..1e7");
 	}
+	if (v > 0 && v < 1e-3) {
+		return bad(opt, s, "seconds: 0, or at least 0.001");
+	}
 	*out = v;
 	return 0;
 }
@@ -214,6 +229,10 @@ parse_txpkts(struct fwd_cfg *c, const char *s)
 
 	if (strlen(s) >= sizeof(buf)) {
 		return bad("txpkts", s, "too long");
+	}
+	if (s[0] == ',' || strstr(s, ",,") != NULL ||
+	    (s[0] != '\0' && s[strlen(s) - 1] == ',')) {
+		return bad("txpkts", s, "empty segment size");
 	}
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
@@ -403,6 +422,15 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 		case O_NO_PROMISC:
 			c->no_promisc = true;
 			break;
+		case O_NO_FLUSH:
+			c->flush_rx = false;
+			break;
+		case O_AUTO_START:	/* nb-fwd always starts forwarding */
+		case O_NO_LSC:		/* nb-fwd registers no LSC interrupt */
+			break;
+		case O_TX_FIRST:
+			c->tx_first = true;
+			break;
 		case O_LATENCY:
 			c->latency = true;
 			break;
@@ -413,11 +441,13 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 			c->max_pkt_len = v;
 			break;
 		case O_PIPE_RING:
-			if (parse_uint("pipeline-ring", a, 64, 1u << 20, &v) ||
-			    !rte_is_power_of_2(v)) {
+			if (parse_uint("pipeline-ring", a, 64, 1u << 20, &v)) {
+				return -1;
+			}
+			if (!rte_is_power_of_2(v)) {
 				return bad("pipeline-ring", a, "power of 2, 64..1048576");
 			}
-			c->pipeline_ring = v > UINT16_MAX ? UINT16_MAX : v;
+			c->pipeline_ring = (uint32_t)v;
 			break;
 		case O_IDLE:
 			if (strcmp(a, "spin") == 0) {

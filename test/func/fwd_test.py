@@ -209,7 +209,13 @@ def case_cli():
            # buffer: issue 17)
            (["--forward-mode", "txonly", "--txpkts", "4000"], "--txpkts"),
            (["--forward-mode", "flowgen", "--txpkts", "64,2100,64"], "--txpkts"),
-           (["--forward-mode", "txonly", "--mbuf-size", "144"], "--txpkts")]
+           (["--forward-mode", "txonly", "--mbuf-size", "144"], "--txpkts"),
+           # numbers and lists as testpmd reads them (issue 17)
+           (["--txpkts", "64,,64"], "--txpkts"), (["--txpkts", "64,"], "--txpkts"),
+           (["--burst", "0x10"], "--burst"), (["--burst", " 8"], "--burst"),
+           (["--stats-period", "1e-7"], "--stats-period"),
+           (["--pipeline-ring", "100"], "--pipeline-ring"),
+           (["--pipeline-ring", "2097152"], "--pipeline-ring")]
     for args, name in bad:
         p = subprocess.run([NB_FWD, "--"] + args, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
@@ -637,6 +643,24 @@ def case_promisc():
                 p.wait()
 
 
+def case_testpmd_opts():
+    """A testpmd command line runs unchanged: --burst 010 is ten, testpmd's
+    flags are taken, --pipeline-ring takes every power of two it lists,
+    --tx-first starts traffic on a loop pair that io alone never would."""
+    out, s, _ = run(NULL2, ["--burst", "010", "--auto-start", "--no-flush-rx",
+                            "--no-lsc-interrupt", "--duration", "0.5"])
+    check("burst 10\n" in out, "--burst 010 is not 10: %s" % out.splitlines()[0])
+    forwarded_equal(s)
+    _, s, _ = run(NULL2, ["--forward-mode", "pipeline", "--pipeline-ring", "65536",
+                          "--duration", "0.5"])
+    check(s["streams"]["rx"] > 0, "pipeline with a 65536-entry ring moved nothing")
+    lp = ["--port", "loop:tf%d/0" % os.getpid(), "--port", "loop:tf%d/1" % os.getpid()]
+    _, s, _ = run([], lp + ["--forward-mode", "io", "--duration", "0.5"])
+    check(s["streams"]["rx"] == 0, "io on an idle loop pair received %d" % s["streams"]["rx"])
+    _, s, _ = run([], lp + ["--forward-mode", "io", "--tx-first", "--duration", "0.5"])
+    check(s["streams"]["rx"] > 64, "--tx-first: received %d" % s["streams"]["rx"])
+
+
 CASES = {
     "cli": case_cli,
     "null-modes": case_null_modes,
@@ -655,6 +679,7 @@ CASES = {
     "memif-latency": case_memif_latency,
     "pools": case_pools,
     "promisc": case_promisc,
+    "testpmd-opts": case_testpmd_opts,
 }
 
 if __name__ == "__main__":
