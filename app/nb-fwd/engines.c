@@ -281,7 +281,9 @@ tswap_burst(void *arg)
 
 			ip->src_addr = ip->dst_addr;
 			ip->dst_addr = a;
-			if (h.proto == IPPROTO_UDP || h.proto == IPPROTO_TCP) {
+			/* ports: not in a fragment's flow (addresses only) */
+			if ((h.proto == IPPROTO_UDP || h.proto == IPPROTO_TCP) &&
+			    h.frag == 0) {
 				/* src and dst port are the first 4 bytes of both */
 				uint16_t *pp = (uint16_t *)(d + h.l2_len + h.l3_len);
 				uint16_t p0 = pp[0];
@@ -360,7 +362,7 @@ latrx_fwd(void *arg)
 			fs->c.bad[r]++;
 			continue;
 		}
-		if (h.proto != IPPROTO_UDP ||
+		if (h.proto != IPPROTO_UDP || h.frag != 0 ||
 		    h.ip_len < h.l3_len + h.l4_len + sizeof(st)) {
 			fs->c.not_ip++;
 			continue;
@@ -663,7 +665,7 @@ icmp_reply(struct fwd_stream *fs, struct rte_mbuf *m, const struct fwd_hdrs *h)
 	struct rte_icmp_hdr *ic;
 	uint32_t off = h->l2_len + h->l3_len, sum;
 
-	if (h->proto != IPPROTO_ICMP || ip->dst_addr != fs->ip ||
+	if (h->proto != IPPROTO_ICMP || h->frag != 0 || ip->dst_addr != fs->ip ||
 	    h->ip_len < h->l3_len + sizeof(*ic) ||
 	    off + sizeof(*ic) > m->data_len) {
 		return false;

@@ -229,6 +229,7 @@ struct fwd_hdrs {
 	uint16_t l4_len;		/* UDP 8, TCP data offset; 0 other */
 	uint16_t ip_len;		/* IPv4 total length */
 	uint8_t proto;			/* IPv4 protocol, 0 if not IPv4 */
+	uint8_t frag;			/* IPv4 fragment: 0 none, 1 first, 2 later */
 	uint8_t vlans;
 	uint16_t ether_type;		/* innermost, host order */
 };
@@ -271,7 +272,9 @@ fwd__need(const struct rte_mbuf *m, uint32_t off, uint32_t n, int trunc)
 
 /**
  * Parse and check L2 (up to two VLAN tags), IPv4 and UDP/TCP headers; every
- * header read must lie in the first segment's data. Inline: the parsing
+ * header read must lie in the first segment's data. IPv4 fragments: a
+ * later one has no L4 header (l4_len 0), a first one has it only when
+ * whole in the fragment (its UDP length may exceed the fragment). Inline: the parsing
  * engines call it once per packet.
  * @return FWD_BAD_MAX when usable (h filled; h->proto 0 for non-IPv4),
  *   else the reason.
@@ -283,7 +286,7 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ether_hdr *eth;
 	const struct rte_ipv4_hdr *ip;
-	uint16_t et;
+	uint16_t et, frag;
 	uint32_t off, ihl, tot;
 	int r;
 
@@ -339,12 +342,25 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 	h->ip_len = tot;
 	h->proto = ip->next_proto_id;
 	off += ihl;
+	/*
+	 * Fragments are valid traffic: a later one carries no L4 header (its
+	 * first bytes are data), a first one carries the L4 header of a
+	 * datagram longer than itself, and only where it fits.
+	 */
+	frag = rte_be_to_cpu_16(ip->fragment_offset);
+	if ((frag & RTE_IPV4_HDR_OFFSET_MASK) != 0) {
+		h->frag = 2;
+		return FWD_BAD_MAX;
+	}
+	if ((frag & RTE_IPV4_HDR_MF_FLAG) != 0) {
+		h->frag = 1;
+	}
 	if (h->proto == IPPROTO_UDP) {
 		const struct rte_udp_hdr *u;
 		uint32_t ul;
 
 		if (tot - ihl < sizeof(*u)) {
-			return FWD_BAD_TRUNC_L4;
+			return h->frag ? FWD_BAD_MAX : FWD_BAD_TRUNC_L4;
 		}
 		r = fwd__need(m, off, sizeof(*u), FWD_BAD_TRUNC_L4);
 		if (r != FWD_BAD_MAX) {
@@ -352,7 +368,7 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 		}
 		u = (const struct rte_udp_hdr *)(d + off);
 		ul = rte_be_to_cpu_16(u->dgram_len);
-		if (ul < sizeof(*u) || ul > tot - ihl) {
+		if (ul < sizeof(*u) || (ul > tot - ihl && !h->frag)) {
 			return FWD_BAD_L4_LEN;
 		}
 		h->l4_len = sizeof(*u);
@@ -361,7 +377,7 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 		uint32_t tl;
 
 		if (tot - ihl < sizeof(*t)) {
-			return FWD_BAD_TRUNC_L4;
+			return h->frag ? FWD_BAD_MAX : FWD_BAD_TRUNC_L4;
 		}
 		r = fwd__need(m, off, sizeof(*t), FWD_BAD_TRUNC_L4);
 		if (r != FWD_BAD_MAX) {
@@ -369,8 +385,12 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 		}
 		t = (const struct rte_tcp_hdr *)(d + off);
 		tl = (uint32_t)(t->data_off >> 4) * 4;
-		if (tl < sizeof(*t) || tl > tot - ihl) {
+		if (tl < sizeof(*t)) {
 			return FWD_BAD_L4_LEN;
+		}
+		if (tl > tot - ihl) {
+			/* options past a first fragment: not here to read */
+			return h->frag ? FWD_BAD_MAX : FWD_BAD_L4_LEN;
 		}
 		r = fwd__need(m, off, tl, FWD_BAD_TRUNC_L4);
 		if (r != FWD_BAD_MAX) {
@@ -381,7 +401,7 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 	return FWD_BAD_MAX;
 }
 
-/** Verify and fix the IPv4 and UDP/TCP checksums; bit 0: IP was bad, bit 1: L4 was bad. */
+/** Verify and fix the IPv4 and UDP/TCP checksums (of a fragment, the IPv4 header's only); bit 0: IP was bad, bit 1: L4 was bad. */
 int fwd_csum_fix(struct rte_mbuf *m, const struct fwd_hdrs *h);
 
 /** Build the txonly template (Ether/IPv4/UDP, valid IP checksum) for a frame of len bytes. */

@@ -182,6 +182,41 @@ test_kinds(void)
 	len = build(f, 0, IPPROTO_TCP, 10);
 	((struct rte_tcp_hdr *)(ip + 1))->data_off = 0xf0;
 	CHECK(parse(f, len, len, &h) == FWD_BAD_L4_LEN, "TCP data offset past the IP payload");
+	/* IPv4 fragments: a later one has no L4 header (what looks like one
+	 * is data: never checked, never rewritten); a first one has the L4
+	 * header of a longer datagram, read only where whole */
+	len = build(f, 0, IPPROTO_UDP, 10);
+	ip->fragment_offset = rte_cpu_to_be_16(100);	/* 800 bytes in */
+	((struct rte_udp_hdr *)(ip + 1))->dgram_len = rte_cpu_to_be_16(7);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	CHECK(parse(f, len, len, &h) == FWD_BAD_MAX && h.frag == 2 &&
+	      h.l4_len == 0 && h.proto == IPPROTO_UDP, "later fragment: %d %u %u",
+	      parse(f, len, len, &h), h.frag, h.l4_len);
+	{
+		struct frame fr;
+		uint8_t l4[8];
+
+		ip->hdr_checksum ^= 0x1234;
+		memcpy(l4, ip + 1, sizeof(l4));
+		frame_make(&fr, f, len, len);
+		CHECK(fwd_parse_l2l4(&fr.m[0], 1518, &h) == FWD_BAD_MAX &&
+		      fwd_csum_fix(&fr.m[0], &h) == 1 &&
+		      memcmp(fr.d[0] + 14 + 20, l4, sizeof(l4)) == 0 &&
+		      fwd_csum_fix(&fr.m[0], &h) == 0,
+		      "later fragment: IP checksum fixed, L4 bytes untouched");
+		frame_free(&fr);
+	}
+	len = build(f, 0, IPPROTO_UDP, 10);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	((struct rte_udp_hdr *)(ip + 1))->dgram_len = rte_cpu_to_be_16(1000);
+	CHECK(parse(f, len, len, &h) == FWD_BAD_MAX && h.frag == 1 &&
+	      h.l4_len == 8, "first fragment, UDP length of the datagram");
+	len = build(f, 0, IPPROTO_TCP, 0);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	ip->total_length = rte_cpu_to_be_16(20 + 16);	/* 16 of 20 TCP bytes */
+	CHECK(parse(f, 14 + 36, 14 + 36, &h) == FWD_BAD_MAX && h.frag == 1 &&
+	      h.l4_len == 0, "first fragment with a partial TCP header");
 	/* a split at every offset inside the headers is split-header, past
 	 * them it is fine */
 	for (int proto = IPPROTO_TCP; proto <= IPPROTO_UDP; proto += IPPROTO_UDP - IPPROTO_TCP) {

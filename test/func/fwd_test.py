@@ -67,10 +67,10 @@ def mac(s):
     return bytes(int(x, 16) for x in s.split(":"))
 
 
-def ipv4(src, dst, proto, payload, ihl=5, tot=None, ttl=64, bad_csum=False):
+def ipv4(src, dst, proto, payload, ihl=5, tot=None, ttl=64, bad_csum=False, frag=0):
     vl = 0x40 | ihl
     tot = 20 + len(payload) if tot is None else tot
-    h = struct.pack("!BBHHHBBH4s4s", vl, 0, tot, 1, 0, ttl, proto, 0,
+    h = struct.pack("!BBHHHBBH4s4s", vl, 0, tot, 1, frag, ttl, proto, 0,
                     bytes(src), bytes(dst))
     c = csum16(h)
     if bad_csum:
@@ -385,6 +385,24 @@ def case_csum():
     check(s["streams"]["csum_bad_ip"] == 2, "bad ip csum count %d" % s["streams"]["csum_bad_ip"])
     check(s["streams"]["csum_bad_l4"] == 3, "bad l4 csum count %d" % s["streams"]["csum_bad_l4"])
     check(outs[0] == fixed, "csum did not fix the frames")
+    # IPv4 fragments (issue 17): csum fixes the IP header and leaves L4
+    # alone (a fragment's L4 checksum covers the whole datagram); 5tswap
+    # swaps the addresses, not the ports
+    first = eth(ipv4(A, B, 17, udp(A, B, 1111, 2222, bytes(range(40)), ulen=1208),
+                     frag=0x2000, bad_csum=True))
+    later = eth(ipv4(A, B, 17, bytes(range(7, 47)), frag=0x0096, bad_csum=True))
+    ok_first = eth(ipv4(A, B, 17, udp(A, B, 1111, 2222, bytes(range(40)), ulen=1208),
+                        frag=0x2000))
+    ok_later = eth(ipv4(A, B, 17, bytes(range(7, 47)), frag=0x0096))
+    s, outs = pcap_run("csum", [first, later])
+    check(s["bad"] == {r: 0 for r in REASONS}, "fragments counted bad: %s" % s["bad"])
+    check(outs[0] == [ok_first, ok_later], "csum on fragments: %s" % outs[0])
+    check(s["streams"]["csum_bad_ip"] == 2 and s["streams"]["csum_bad_l4"] == 0,
+          "csum on fragments: counts %s" % s["streams"])
+    s, outs = pcap_run("5tswap", [ok_first, ok_later])
+    want = [f[6:12] + f[0:6] + f[12:26] + f[30:34] + f[26:30] + f[34:]
+            for f in (ok_first, ok_later)]
+    check(outs[0] == want, "5tswap on fragments")
 
 
 def expect_bad(kind):
