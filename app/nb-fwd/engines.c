@@ -257,7 +257,8 @@ tswap_burst(void *arg)
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
 	uint16_t n = fwd_rx(fs, pkts), i, k = 0, nd = 0;
-	uint64_t not_ip = 0;	/* once per burst: packet stores may alias fs */
+	/* once per burst: packet stores may alias fs */
+	uint64_t not_ip = 0, ext_skipped = 0;
 
 	if (n == 0) {
 		return NB_POLLER_IDLE;
@@ -275,28 +276,37 @@ tswap_burst(void *arg)
 		}
 		d = rte_pktmbuf_mtod(m, uint8_t *);
 		swap_mac((struct rte_ether_hdr *)d);
-		if (h.proto != 0) {
+		if (h.ipv == 4) {
 			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + h.l2_len);
 			uint32_t a = ip->src_addr;
 
 			ip->src_addr = ip->dst_addr;
 			ip->dst_addr = a;
-			/* ports: not in a fragment's flow (addresses only) */
-			if ((h.proto == IPPROTO_UDP || h.proto == IPPROTO_TCP) &&
-			    h.frag == 0) {
-				/* src and dst port are the first 4 bytes of both */
-				uint16_t *pp = (uint16_t *)(d + h.l2_len + h.l3_len);
-				uint16_t p0 = pp[0];
+		} else if (h.ipv == 6) {
+			struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + h.l2_len);
+			uint8_t a[16];
 
-				pp[0] = pp[1];
-				pp[1] = p0;
-			}
+			memcpy(a, ip6->src_addr, 16);
+			memcpy(ip6->src_addr, ip6->dst_addr, 16);
+			memcpy(ip6->dst_addr, a, 16);
+			ext_skipped += h.ext_skipped;
 		} else {
 			not_ip++;
+		}
+		/* ports where the L4 header was read (not in a fragment's
+		 * later part, not past unwalked IPv6 extensions) */
+		if (h.l4_len != 0 && h.frag == 0) {
+			/* src and dst port are the first 4 bytes of both */
+			uint16_t *pp = (uint16_t *)(d + h.l2_len + h.l3_len);
+			uint16_t p0 = pp[0];
+
+			pp[0] = pp[1];
+			pp[1] = p0;
 		}
 		pkts[k++] = m;
 	}
 	fs->c.not_ip += not_ip;
+	fs->c.ext_skipped += ext_skipped;
 	fwd_drop(fs, drop, nd);
 	fwd_tx(fs, pkts, k);
 	return NB_POLLER_BUSY;
@@ -362,7 +372,7 @@ latrx_fwd(void *arg)
 			fs->c.bad[r]++;
 			continue;
 		}
-		if (h.proto != IPPROTO_UDP || h.frag != 0 ||
+		if (h.ipv != 4 || h.proto != IPPROTO_UDP || h.frag != 0 ||
 		    h.ip_len < h.l3_len + h.l4_len + sizeof(st)) {
 			fs->c.not_ip++;
 			continue;
@@ -590,7 +600,7 @@ csum_burst(void *arg)
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
 	uint16_t n = fwd_rx(fs, pkts), i, k = 0, nd = 0;
-	uint64_t bad_ip = 0, bad_l4 = 0, not_ip = 0;	/* once per burst */
+	uint64_t bad_ip = 0, bad_l4 = 0, not_ip = 0, ext_skipped = 0; /* per burst */
 
 	if (n == 0) {
 		return NB_POLLER_IDLE;
@@ -605,10 +615,11 @@ csum_burst(void *arg)
 			drop[nd++] = m;
 			continue;
 		}
-		if (h.proto != 0) {
+		if (h.ipv != 0) {
 			r = fwd_csum_fix(m, &h);
 			bad_ip += r & 1;
 			bad_l4 += (r >> 1) & 1;
+			ext_skipped += h.ext_skipped;
 		} else {
 			not_ip++;
 		}
@@ -617,6 +628,7 @@ csum_burst(void *arg)
 	fs->c.csum_bad_ip += bad_ip;
 	fs->c.csum_bad_l4 += bad_l4;
 	fs->c.not_ip += not_ip;
+	fs->c.ext_skipped += ext_skipped;
 	fwd_drop(fs, drop, nd);
 	fwd_tx(fs, pkts, k);
 	return NB_POLLER_BUSY;
@@ -713,11 +725,11 @@ icmpecho_burst(void *arg)
 		if (h.ether_type == RTE_ETHER_TYPE_ARP && arp_reply(fs, m, &h)) {
 			fs->c.arp_replies++;
 			pkts[k++] = m;
-		} else if (h.proto != 0 && icmp_reply(fs, m, &h)) {
+		} else if (h.ipv == 4 && icmp_reply(fs, m, &h)) {
 			fs->c.icmp_replies++;
 			pkts[k++] = m;
 		} else {
-			if (h.proto == 0) {
+			if (h.ipv == 0) {
 				fs->c.not_ip++;
 			}
 			drop[nd++] = m;

@@ -102,7 +102,8 @@ struct fwd_counters {
 	uint64_t csum_bad_l4;		/**< csum: bad UDP/TCP checksums (fixed) */
 	uint64_t nombuf;		/**< txonly/clone: allocation failures */
 	uint64_t arp_replies, icmp_replies;
-	uint64_t not_ip;		/**< parsed modes: frames that are not IPv4 */
+	uint64_t not_ip;		/**< parsed modes: frames that are not IP */
+	uint64_t ext_skipped;		/**< IPv6 extension headers not walked (no L4 read) */
 };
 
 /** Latency receiver state (rxonly --latency, txonly --latency). */
@@ -225,11 +226,14 @@ void fwd_usage(FILE *f);
 /** What fwd_parse_l2l4() found about a frame that passed. */
 struct fwd_hdrs {
 	uint16_t l2_len;		/* Ethernet + VLAN tags */
-	uint16_t l3_len;		/* IPv4 header */
+	uint16_t l3_len;		/* IPv4 header; IPv6 header + extensions */
 	uint16_t l4_len;		/* UDP 8, TCP data offset; 0 other */
-	uint16_t ip_len;		/* IPv4 total length */
-	uint8_t proto;			/* IPv4 protocol, 0 if not IPv4 */
-	uint8_t frag;			/* IPv4 fragment: 0 none, 1 first, 2 later */
+	uint16_t ip_len;		/* IPv4 total length; IPv6 40 + payload */
+	uint8_t ipv;			/* 4, 6, or 0: not IP */
+	uint8_t proto;			/* L4 protocol (IPv4, IPv6 next header) */
+	uint8_t frag;			/* fragment: 0 none, 1 first, 2 later */
+	uint8_t ext_skipped;		/* IPv6: extension headers not walked */
+	uint8_t routed;			/* IPv6: routing header, segments left */
 	uint8_t vlans;
 	uint16_t ether_type;		/* innermost, host order */
 };
@@ -270,14 +274,161 @@ fwd__need(const struct rte_mbuf *m, uint32_t off, uint32_t n, int trunc)
 	return FWD_BAD_MAX;
 }
 
+/*
+ * UDP or TCP at @off, @avail bytes of L4 per the IP length (h->proto and
+ * h->frag set): h->l4_len, or why not. A first fragment's L4 header is
+ * read only where whole (its UDP length may exceed the fragment).
+ */
+static __rte_always_inline int
+fwd__parse_l4(const struct rte_mbuf *m, const uint8_t *d, uint32_t off,
+	      uint32_t avail, struct fwd_hdrs *h)
+{
+	int r;
+
+	if (h->proto == IPPROTO_UDP) {
+		const struct rte_udp_hdr *u;
+		uint32_t ul;
+
+		if (avail < sizeof(*u)) {
+			return h->frag ? FWD_BAD_MAX : FWD_BAD_TRUNC_L4;
+		}
+		r = fwd__need(m, off, sizeof(*u), FWD_BAD_TRUNC_L4);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		u = (const struct rte_udp_hdr *)(d + off);
+		ul = rte_be_to_cpu_16(u->dgram_len);
+		if (ul < sizeof(*u) || (ul > avail && !h->frag)) {
+			return FWD_BAD_L4_LEN;
+		}
+		h->l4_len = sizeof(*u);
+	} else if (h->proto == IPPROTO_TCP) {
+		const struct rte_tcp_hdr *t;
+		uint32_t tl;
+
+		if (avail < sizeof(*t)) {
+			return h->frag ? FWD_BAD_MAX : FWD_BAD_TRUNC_L4;
+		}
+		r = fwd__need(m, off, sizeof(*t), FWD_BAD_TRUNC_L4);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		t = (const struct rte_tcp_hdr *)(d + off);
+		tl = (uint32_t)(t->data_off >> 4) * 4;
+		if (tl < sizeof(*t)) {
+			return FWD_BAD_L4_LEN;
+		}
+		if (tl > avail) {
+			/* options past a first fragment: not here to read */
+			return h->frag ? FWD_BAD_MAX : FWD_BAD_L4_LEN;
+		}
+		r = fwd__need(m, off, tl, FWD_BAD_TRUNC_L4);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		h->l4_len = tl;
+	}
+	return FWD_BAD_MAX;
+}
+
+/* Extension headers walked at most (a longer chain: counted, not read). */
+#define FWD_IPV6_MAX_EXT 8
+
+/*
+ * IPv6 at @off: the fixed header, the extension headers nb-fwd can walk
+ * (hop-by-hop, routing, fragment, destination options, AH, mobility, HIP,
+ * shim6, experimental), then UDP/TCP. ESP and chains longer than
+ * FWD_IPV6_MAX_EXT are not walked: h->ext_skipped, no L4.
+ */
+static __rte_always_inline int
+fwd__parse_ipv6(const struct rte_mbuf *m, const uint8_t *d, uint32_t off,
+		struct fwd_hdrs *h)
+{
+	const struct rte_ipv6_hdr *ip6;
+	uint32_t plen, l3 = sizeof(*ip6), n, len;
+	uint8_t nh;
+	int r;
+
+	r = fwd__need(m, off, sizeof(*ip6), FWD_BAD_TRUNC_L3);
+	if (r != FWD_BAD_MAX) {
+		return r;
+	}
+	ip6 = (const struct rte_ipv6_hdr *)(d + off);
+	if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6) {
+		return FWD_BAD_IHL;
+	}
+	plen = rte_be_to_cpu_16(ip6->payload_len);
+	if (off + sizeof(*ip6) + plen > m->pkt_len) {
+		return FWD_BAD_IP_LEN;
+	}
+	h->ipv = 6;
+	h->ip_len = (uint16_t)(sizeof(*ip6) + plen);
+	nh = ip6->proto;
+	for (n = 0;; n++) {
+		const uint8_t *e;
+
+		if (nh != 0 && nh != 43 && nh != 44 && nh != 51 && nh != 60 &&
+		    nh != 135 && nh != 139 && nh != 140 && nh != 253 &&
+		    nh != 254) {
+			break;		/* an upper-layer protocol (or ESP) */
+		}
+		if (n == FWD_IPV6_MAX_EXT) {
+			h->ext_skipped = 1;
+			break;
+		}
+		if (l3 + 8 > sizeof(*ip6) + plen) {
+			return FWD_BAD_TRUNC_L3;
+		}
+		r = fwd__need(m, off + l3, 8, FWD_BAD_TRUNC_L3);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		e = d + off + l3;
+		if (nh == 44) {
+			uint16_t fo = (uint16_t)(e[2] << 8 | e[3]);
+
+			len = 8;
+			h->frag = (fo & 0xfff8) != 0 ? 2 : (fo & 1) ? 1 : h->frag;
+		} else if (nh == 51) {
+			len = ((uint32_t)e[1] + 2) * 4;
+		} else {
+			len = ((uint32_t)e[1] + 1) * 8;
+			if (nh == 43 && e[3] != 0) {
+				h->routed = 1;	/* the final destination is elsewhere */
+			}
+		}
+		if (l3 + len > sizeof(*ip6) + plen) {
+			return FWD_BAD_TRUNC_L3;
+		}
+		r = fwd__need(m, off + l3, len, FWD_BAD_TRUNC_L3);
+		if (r != FWD_BAD_MAX) {
+			return r;
+		}
+		nh = e[0];
+		l3 += len;
+		if (h->frag == 2) {
+			break;		/* a later fragment: no L4 header */
+		}
+	}
+	if (nh == 50) {
+		h->ext_skipped = 1;	/* ESP: nothing readable past it */
+	}
+	h->l3_len = (uint16_t)l3;
+	h->proto = nh;
+	if (h->frag == 2 || h->ext_skipped) {
+		return FWD_BAD_MAX;
+	}
+	return fwd__parse_l4(m, d, off + l3, sizeof(*ip6) + plen - l3, h);
+}
+
 /**
- * Parse and check L2 (up to two VLAN tags), IPv4 and UDP/TCP headers; every
- * header read must lie in the first segment's data. IPv4 fragments: a
- * later one has no L4 header (l4_len 0), a first one has it only when
- * whole in the fragment (its UDP length may exceed the fragment). Inline: the parsing
- * engines call it once per packet.
- * @return FWD_BAD_MAX when usable (h filled; h->proto 0 for non-IPv4),
- *   else the reason.
+ * Parse and check L2 (up to two VLAN tags), IPv4 or IPv6 and UDP/TCP
+ * headers; every header read must lie in the first segment's data. IPv4
+ * and IPv6 fragments: a later one has no L4 header (l4_len 0), a first one
+ * has it only when whole in the fragment (its UDP length may exceed the
+ * fragment). Inline: the parsing engines call it once per packet.
+ * @return FWD_BAD_MAX when usable (h filled; h->ipv 0 for not IP), else
+ *   the reason.
  */
 static __rte_always_inline int
 fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
@@ -318,6 +469,9 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 	}
 	h->l2_len = off;
 	h->ether_type = et;
+	if (et == RTE_ETHER_TYPE_IPV6) {
+		return fwd__parse_ipv6(m, d, off, h);
+	}
 	if (et != RTE_ETHER_TYPE_IPV4) {
 		return FWD_BAD_MAX;
 	}
@@ -338,10 +492,10 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 	if (tot < ihl || off + tot > m->pkt_len) {
 		return FWD_BAD_IP_LEN;
 	}
+	h->ipv = 4;
 	h->l3_len = ihl;
 	h->ip_len = tot;
 	h->proto = ip->next_proto_id;
-	off += ihl;
 	/*
 	 * Fragments are valid traffic: a later one carries no L4 header (its
 	 * first bytes are data), a first one carries the L4 header of a
@@ -355,50 +509,7 @@ fwd_parse_l2l4(const struct rte_mbuf *m, uint32_t max_pkt_len,
 	if ((frag & RTE_IPV4_HDR_MF_FLAG) != 0) {
 		h->frag = 1;
 	}
-	if (h->proto == IPPROTO_UDP) {
-		const struct rte_udp_hdr *u;
-		uint32_t ul;
-
-		if (tot - ihl < sizeof(*u)) {
-			return h->frag ? FWD_BAD_MAX : FWD_BAD_TRUNC_L4;
-		}
-		r = fwd__need(m, off, sizeof(*u), FWD_BAD_TRUNC_L4);
-		if (r != FWD_BAD_MAX) {
-			return r;
-		}
-		u = (const struct rte_udp_hdr *)(d + off);
-		ul = rte_be_to_cpu_16(u->dgram_len);
-		if (ul < sizeof(*u) || (ul > tot - ihl && !h->frag)) {
-			return FWD_BAD_L4_LEN;
-		}
-		h->l4_len = sizeof(*u);
-	} else if (h->proto == IPPROTO_TCP) {
-		const struct rte_tcp_hdr *t;
-		uint32_t tl;
-
-		if (tot - ihl < sizeof(*t)) {
-			return h->frag ? FWD_BAD_MAX : FWD_BAD_TRUNC_L4;
-		}
-		r = fwd__need(m, off, sizeof(*t), FWD_BAD_TRUNC_L4);
-		if (r != FWD_BAD_MAX) {
-			return r;
-		}
-		t = (const struct rte_tcp_hdr *)(d + off);
-		tl = (uint32_t)(t->data_off >> 4) * 4;
-		if (tl < sizeof(*t)) {
-			return FWD_BAD_L4_LEN;
-		}
-		if (tl > tot - ihl) {
-			/* options past a first fragment: not here to read */
-			return h->frag ? FWD_BAD_MAX : FWD_BAD_L4_LEN;
-		}
-		r = fwd__need(m, off, tl, FWD_BAD_TRUNC_L4);
-		if (r != FWD_BAD_MAX) {
-			return r;
-		}
-		h->l4_len = tl;
-	}
-	return FWD_BAD_MAX;
+	return fwd__parse_l4(m, d, off + ihl, tot - ihl, h);
 }
 
 /** Verify and fix the IPv4 and UDP/TCP checksums (of a fragment, the IPv4 header's only); bit 0: IP was bad, bit 1: L4 was bad. */

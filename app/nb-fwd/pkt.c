@@ -90,6 +90,54 @@ l4_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	return (uint16_t)~sum;
 }
 
+/*
+ * IPv6: the UDP or TCP checksum with the pseudo header of RFC 8200 8.1
+ * (addresses, upper-layer length, next header), or none to fix: a
+ * fragment, unwalked extension headers, a routing header still to be
+ * followed (the pseudo header would need its final address). A UDP
+ * checksum of 0 is not allowed in IPv6: it is fixed as wrong.
+ */
+static int
+csum_fix6(struct rte_mbuf *m, const struct fwd_hdrs *h)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(d + h->l2_len);
+	uint32_t l4_off = h->l2_len + h->l3_len;
+	uint32_t l4_len = h->ip_len - h->l3_len, sum;
+	uint16_t *field, old, want;
+
+	if (h->frag != 0 || h->ext_skipped || h->routed || h->l4_len == 0) {
+		return 0;
+	}
+	if (h->proto == IPPROTO_UDP) {
+		field = &((struct rte_udp_hdr *)(d + l4_off))->dgram_cksum;
+	} else if (h->proto == IPPROTO_TCP) {
+		field = &((struct rte_tcp_hdr *)(d + l4_off))->cksum;
+	} else {
+		return 0;
+	}
+	old = *field;
+	*field = 0;
+	/* raw sums are in memory order: length and next header go in as the
+	 * big-endian words they are in the pseudo header */
+	sum = rte_raw_cksum(ip6->src_addr, 32);
+	{
+		uint32_t be[2] = { rte_cpu_to_be_32(l4_len),
+				   rte_cpu_to_be_32(h->proto) };
+
+		sum += rte_raw_cksum(be, sizeof(be));
+	}
+	sum += raw_sum_mbuf(m, l4_off, l4_len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	want = (uint16_t)~sum;
+	if (want == 0 && h->proto == IPPROTO_UDP) {
+		want = 0xffff;
+	}
+	*field = want;
+	return old != want ? 2 : 0;
+}
+
 int
 fwd_csum_fix(struct rte_mbuf *m, const struct fwd_hdrs *h)
 {
@@ -99,6 +147,10 @@ fwd_csum_fix(struct rte_mbuf *m, const struct fwd_hdrs *h)
 	uint32_t l4_len = h->ip_len - h->l3_len;
 	uint16_t old, want;
 	int ret = 0;
+
+	if (h->ipv == 6) {
+		return csum_fix6(m, h);
+	}
 
 	old = ip->hdr_checksum;
 	ip->hdr_checksum = 0;

@@ -152,6 +152,7 @@ collect(void)
 		S.tot.arp_replies += c->arp_replies;
 		S.tot.icmp_replies += c->icmp_replies;
 		S.tot.not_ip += c->not_ip;
+		S.tot.ext_skipped += c->ext_skipped;
 		for (b = 0; b <= FWD_MAX_BURST; b++) {
 			S.hist[b] += fs->burst_hist[b];
 		}
@@ -229,8 +230,8 @@ print_summary(FILE *f)
 	fprintf(f, "  TX-packets: %-14" PRIu64 " TX-dropped: %-14" PRIu64
 		" TX-total: %" PRIu64 "\n", ttx, ttxd, ttx + ttxd);
 	fprintf(f, "  Engine-dropped: %" PRIu64 "  Generator-nombuf: %" PRIu64
-		"  Not-IPv4: %" PRIu64 "\n", S.tot.dropped, S.tot.nombuf,
-		S.tot.not_ip);
+		"  Not-IP: %" PRIu64 "  IPv6-ext-skipped: %" PRIu64 "\n",
+		S.tot.dropped, S.tot.nombuf, S.tot.not_ip, S.tot.ext_skipped);
 	fprintf(f, "  Bad frames:");
 	for (b = 0; b < FWD_BAD_MAX; b++) {
 		fprintf(f, " %s %" PRIu64, fwd_bad_names[b], S.tot.bad[b]);
@@ -321,10 +322,12 @@ print_json(FILE *f, int lost)
 	fprintf(f, "],\"streams\":{\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
 		",\"tx_dropped\":%" PRIu64 ",\"engine_dropped\":%" PRIu64
 		",\"nombuf\":%" PRIu64 ",\"not_ip\":%" PRIu64
+		",\"ipv6_ext_skipped\":%" PRIu64
 		",\"csum_bad_ip\":%" PRIu64 ",\"csum_bad_l4\":%" PRIu64
 		",\"arp_replies\":%" PRIu64 ",\"icmp_replies\":%" PRIu64 "},"
 		"\"bad\":{", S.tot.rx, S.tot.tx, S.tot.tx_dropped, S.tot.dropped,
-		S.tot.nombuf, S.tot.not_ip, S.tot.csum_bad_ip, S.tot.csum_bad_l4,
+		S.tot.nombuf, S.tot.not_ip, S.tot.ext_skipped,
+		S.tot.csum_bad_ip, S.tot.csum_bad_l4,
 		S.tot.arp_replies, S.tot.icmp_replies);
 	for (b = 0; b < FWD_BAD_MAX; b++) {
 		fprintf(f, "%s\"%s\":%" PRIu64, b ? "," : "", fwd_bad_names[b],

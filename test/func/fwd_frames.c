@@ -4,7 +4,8 @@
  * block of exactly the frame's length, so that AddressSanitizer catches
  * any read past the data: every bad-frame kind by construction, headers
  * split across segments at every offset, and 300000 mutated frames
- * (truncated at random, random bytes flipped, one or two segments). A frame
+ * (IPv4 and IPv6, truncated at random, random bytes flipped, one or two
+ * segments), IPv6 extension headers and fragments. A frame
  * the checks accept must have all its headers inside the first segment,
  * and the checksum fixer must then leave valid checksums.
  *
@@ -243,6 +244,181 @@ test_kinds(void)
 	}
 }
 
+/*
+ * Ether IPv6 UDP/TCP, the checksum DPDK computes (rte_ipv6_udptcp_cksum,
+ * no extension header), then @ext extension headers inserted in front of
+ * the L4 header: 1 hop-by-hop, 2 + destination options, 3 + a fragment
+ * header of a whole datagram (offset 0, no M). The pseudo header is the
+ * same with or without them, so the checksum stays valid.
+ */
+static uint32_t
+build6(uint8_t *f, int proto, uint32_t payload, unsigned int ext)
+{
+	static const uint8_t nhs[3] = { 0, 60, 44 };
+	struct rte_ipv6_hdr *ip6;
+	uint8_t l4[2048];
+	uint32_t l4len = (proto == IPPROTO_TCP ? 20 : 8) + payload, i, off;
+	uint16_t v16;
+
+	memset(f, 0, 2048);
+	memset(l4, 0, sizeof(l4));
+	for (i = 0; i < 12; i++) {
+		f[i] = (uint8_t)(i + 1);
+	}
+	v16 = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	memcpy(f + 12, &v16, 2);
+	ip6 = (struct rte_ipv6_hdr *)(f + 14);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(l4len);
+	ip6->proto = proto;
+	ip6->hop_limits = 64;
+	for (i = 0; i < 16; i++) {
+		ip6->src_addr[i] = (uint8_t)(0x20 + i);
+		ip6->dst_addr[i] = (uint8_t)(0x40 + i);
+	}
+	/* L4 right after the fixed header to let DPDK sum it */
+	for (i = 0; i < payload; i++) {
+		f[54 + l4len - payload + i] = (uint8_t)(i * 5);
+	}
+	if (proto == IPPROTO_UDP) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip6 + 1);
+
+		u->src_port = rte_cpu_to_be_16(5);
+		u->dst_port = rte_cpu_to_be_16(6);
+		u->dgram_len = rte_cpu_to_be_16(l4len);
+		u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);
+	} else {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)(ip6 + 1);
+
+		t->src_port = rte_cpu_to_be_16(7);
+		t->dst_port = rte_cpu_to_be_16(8);
+		t->data_off = 5 << 4;
+		t->cksum = rte_ipv6_udptcp_cksum(ip6, t);
+	}
+	if (ext == 0) {
+		return 54 + l4len;
+	}
+	ext = ext > 3 ? 3 : ext;
+	memcpy(l4, f + 54, l4len);
+	off = 54;
+	for (i = 0; i < ext; i++) {
+		uint8_t *e = f + off;
+
+		memset(e, 0, 8);
+		e[0] = (uint8_t)(i + 1 < ext ? nhs[i + 1] : proto);
+		if (i == 0) {
+			ip6->proto = nhs[0];
+		}
+		off += 8;		/* length 0: 8 bytes; PadN options zero */
+	}
+	memcpy(f + off, l4, l4len);
+	ip6->payload_len = rte_cpu_to_be_16(8 * ext + l4len);
+	return off + l4len;
+}
+
+static void
+test_ipv6(void)
+{
+	uint8_t f[2048];
+	struct fwd_hdrs h;
+	struct frame fr;
+	uint32_t len, cut;
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + 14);
+	int proto, r;
+	unsigned int ext;
+
+	for (proto = IPPROTO_TCP; proto <= IPPROTO_UDP;
+	     proto += IPPROTO_UDP - IPPROTO_TCP) {
+		for (ext = 0; ext <= 3; ext++) {
+			uint32_t l4 = proto == IPPROTO_TCP ? 20 : 8;
+			uint16_t *field;
+
+			len = build6(f, proto, 17, ext);
+			frame_make(&fr, f, len, len);
+			r = fwd_parse_l2l4(&fr.m[0], 1518, &h);
+			CHECK(r == FWD_BAD_MAX && h.ipv == 6 && h.proto == proto &&
+			      h.l3_len == 40 + 8 * ext && h.l4_len == l4 &&
+			      h.frag == 0 && !h.ext_skipped,
+			      "IPv6 proto %d ext %u: r %d ipv %u l3 %u l4 %u", proto,
+			      ext, r, h.ipv, h.l3_len, h.l4_len);
+			CHECK(fwd_csum_fix(&fr.m[0], &h) == 0,
+			      "IPv6 proto %d ext %u: DPDK's checksum judged bad",
+			      proto, ext);
+			field = (uint16_t *)(fr.d[0] + 14 + h.l3_len +
+					     (proto == IPPROTO_TCP ? 16 : 6));
+			*field ^= 0x0f0f;
+			CHECK(fwd_csum_fix(&fr.m[0], &h) == 2 &&
+			      fwd_csum_fix(&fr.m[0], &h) == 0,
+			      "IPv6 proto %d ext %u: a bad checksum not fixed",
+			      proto, ext);
+			if (proto == IPPROTO_UDP) {
+				*field = 0;	/* not allowed in IPv6 */
+				CHECK(fwd_csum_fix(&fr.m[0], &h) == 2 &&
+				      *field != 0, "IPv6 UDP checksum 0 kept");
+			}
+			frame_free(&fr);
+			/* a split inside the headers is split-header */
+			for (cut = 1; cut < len; cut++) {
+				r = parse(f, len, cut, &h);
+				CHECK(r == (cut < 14 + 40 + 8 * ext + l4 ?
+					    FWD_BAD_SPLIT_HDR : FWD_BAD_MAX),
+				      "IPv6 proto %d ext %u split at %u: %d", proto,
+				      ext, cut, r);
+			}
+		}
+	}
+	/* a later fragment: no L4 header, its bytes never rewritten */
+	len = build6(f, IPPROTO_UDP, 20, 3);
+	f[14 + 40 + 16 + 2] = 0x03;		/* offset 100 x 8 */
+	f[14 + 40 + 16 + 3] = 0x20;
+	f[14 + 40 + 24 + 6] ^= 0xff;		/* "UDP checksum": data */
+	frame_make(&fr, f, len, len);
+	CHECK(fwd_parse_l2l4(&fr.m[0], 1518, &h) == FWD_BAD_MAX && h.frag == 2 &&
+	      h.l4_len == 0 && fwd_csum_fix(&fr.m[0], &h) == 0 &&
+	      memcmp(fr.d[0], f, len) == 0, "IPv6 later fragment");
+	frame_free(&fr);
+	/* a first fragment (M set): the L4 header of a longer datagram */
+	len = build6(f, IPPROTO_UDP, 20, 3);
+	f[14 + 40 + 16 + 3] = 0x01;
+	((struct rte_udp_hdr *)(f + 14 + 64))->dgram_len = rte_cpu_to_be_16(1400);
+	CHECK(parse(f, len, len, &h) == FWD_BAD_MAX && h.frag == 1 &&
+	      h.l4_len == 8, "IPv6 first fragment");
+	/* ESP: not walked, counted, L4 not read */
+	len = build6(f, IPPROTO_UDP, 20, 0);
+	ip6->proto = 50;
+	CHECK(parse(f, len, len, &h) == FWD_BAD_MAX && h.ext_skipped &&
+	      h.l4_len == 0, "IPv6 ESP");
+	/* a chain longer than nb-fwd walks */
+	{
+		uint32_t i;
+
+		len = 14 + 40 + 8 * (FWD_IPV6_MAX_EXT + 1) + 8;
+		build6(f, IPPROTO_UDP, 0, 0);
+		ip6->proto = 60;
+		for (i = 0; i <= FWD_IPV6_MAX_EXT; i++) {
+			memset(f + 54 + 8 * i, 0, 8);
+			f[54 + 8 * i] = i < FWD_IPV6_MAX_EXT ? 60 : IPPROTO_UDP;
+		}
+		ip6->payload_len = rte_cpu_to_be_16(len - 54);
+		CHECK(parse(f, len, len, &h) == FWD_BAD_MAX && h.ext_skipped &&
+		      h.l4_len == 0, "IPv6 chain of %u headers", FWD_IPV6_MAX_EXT + 1);
+	}
+	/* bad ones */
+	len = build6(f, IPPROTO_UDP, 20, 1);
+	CHECK(parse(f, 14 + 39, 14 + 39, &h) == FWD_BAD_TRUNC_L3, "IPv6 cut");
+	ip6->payload_len = rte_cpu_to_be_16(len);
+	CHECK(parse(f, len, len, &h) == FWD_BAD_IP_LEN, "IPv6 payload past the frame");
+	ip6->payload_len = rte_cpu_to_be_16(4);
+	CHECK(parse(f, len, len, &h) == FWD_BAD_TRUNC_L3, "IPv6 extension cut by the length");
+	len = build6(f, IPPROTO_UDP, 20, 0);
+	ip6->vtc_flow = rte_cpu_to_be_32(4u << 28);
+	CHECK(parse(f, len, len, &h) == FWD_BAD_IHL, "version 4 in an IPv6 ethertype");
+	len = build6(f, IPPROTO_TCP, 0, 0);
+	ip6->payload_len = rte_cpu_to_be_16(12);
+	CHECK(parse(f, 14 + 40 + 12, 14 + 40 + 12, &h) == FWD_BAD_TRUNC_L4,
+	      "IPv6 TCP cut by the payload length");
+}
+
 static uint64_t g_rng = 88172645463325252ull;
 
 static uint32_t
@@ -300,8 +476,10 @@ test_mutations(void)
 	unsigned int i, accepted = 0;
 
 	for (i = 0; i < 300000; i++) {
-		uint32_t len = build(f, rnd() % 4, rnd() & 1 ? IPPROTO_UDP : IPPROTO_TCP,
-				     rnd() % 64);
+		int proto = rnd() & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+		uint32_t len = rnd() % 2 ?
+			       build(f, rnd() % 4, proto, rnd() % 64) :
+			       build6(f, proto, rnd() % 64, rnd() % 4);
 		uint32_t flips = rnd() % 4, k, first;
 		struct frame fr;
 		struct fwd_hdrs h;
@@ -321,7 +499,7 @@ test_mutations(void)
 			accepted++;
 			CHECK(h.l2_len + h.l3_len + h.l4_len <= fr.m[0].data_len,
 			      "accepted headers past the first segment");
-			if (h.proto != 0) {
+			if (h.ipv != 0) {
 				CHECK(h.l2_len + h.ip_len <= fr.m[0].pkt_len, "IP length past the frame");
 				fwd_csum_fix(&fr.m[0], &h);
 				CHECK(fwd_csum_fix(&fr.m[0], &h) == 0, "fixed checksum does not verify");
@@ -359,6 +537,7 @@ int
 main(void)
 {
 	test_kinds();
+	test_ipv6();
 	test_csum_fix();
 	test_template();
 	test_mutations();

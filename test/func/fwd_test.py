@@ -112,6 +112,34 @@ def eth(payload, et=0x0800, vlans=0):
     return h + struct.pack("!H", et) + payload
 
 
+def udp6(src, dst, sp, dp, data, bad_csum=False):
+    """UDP over IPv6: the checksum over the RFC 8200 pseudo header."""
+    h = struct.pack("!HHHH", sp, dp, 8 + len(data), 0) + data
+    ph = bytes(src) + bytes(dst) + struct.pack("!IxxxB", len(h), 17)
+    c = csum16(ph + h) or 0xffff
+    if bad_csum:
+        c ^= 0x2222
+    return h[:6] + struct.pack("!H", c) + h[8:]
+
+
+def ipv6(src, dst, nh, payload):
+    """IPv6 whose first next header is nh (payload: extensions and L4)."""
+    return struct.pack("!IHBB", 6 << 28, len(payload), nh, 64) + bytes(src) + \
+        bytes(dst) + payload
+
+
+A6 = bytes([0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [1])
+B6 = bytes([0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [2])
+
+
+def good_udp6(n=0, bad_l4=False, hbh=False):
+    data = bytes((n + i) & 0xff for i in range(30))
+    u = udp6(A6, B6, 4000 + n, 53, data, bad_csum=bad_l4)
+    if hbh:		# a hop-by-hop header before UDP: 8 bytes, one PadN
+        return eth(ipv6(A6, B6, 0, bytes([17, 0, 1, 4, 0, 0, 0, 0]) + u), et=0x86dd)
+    return eth(ipv6(A6, B6, 17, u), et=0x86dd)
+
+
 def good_udp(n=0, size=64, bad_ip=False, bad_l4=False):
     data = bytes((n + i) & 0xff for i in range(size - 42))
     return eth(ipv4(A, B, 17, udp(A, B, 1000 + n, 2000, data, bad_csum=bad_l4),
@@ -403,6 +431,24 @@ def case_csum():
     want = [f[6:12] + f[0:6] + f[12:26] + f[30:34] + f[26:30] + f[34:]
             for f in (ok_first, ok_later)]
     check(outs[0] == want, "5tswap on fragments")
+    # IPv6 (issue 17): csum verifies and fixes UDP over IPv6, also behind a
+    # hop-by-hop header; 5tswap swaps the 16-byte addresses and the ports
+    v6 = [good_udp6(0), good_udp6(1, bad_l4=True), good_udp6(2, hbh=True),
+          good_udp6(3, bad_l4=True, hbh=True)]
+    v6ok = [good_udp6(0), good_udp6(1), good_udp6(2, hbh=True), good_udp6(3, hbh=True)]
+    s, outs = pcap_run("csum", v6)
+    check(s["bad"] == {r: 0 for r in REASONS}, "IPv6 counted bad: %s" % s["bad"])
+    check(s["streams"]["not_ip"] == 0 and s["streams"]["csum_bad_l4"] == 2,
+          "csum on IPv6: counts %s" % s["streams"])
+    check(outs[0] == v6ok, "csum on IPv6 did not fix the frames")
+    s, outs = pcap_run("5tswap", v6ok)
+    want = []
+    for f in v6ok:
+        l3 = 40 + (8 if f[20] == 0 else 0)
+        l4 = f[14 + l3:]
+        want.append(f[6:12] + f[0:6] + f[12:22] + f[38:54] + f[22:38] + f[54:14 + l3] +
+                    l4[2:4] + l4[0:2] + l4[4:])
+    check(outs[0] == want, "5tswap on IPv6")
 
 
 def expect_bad(kind):
