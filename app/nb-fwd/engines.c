@@ -653,14 +653,15 @@ arp_reply(struct fwd_stream *fs, struct rte_mbuf *m, const struct fwd_hdrs *h)
 	    a->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
 	    a->arp_hlen != RTE_ETHER_ADDR_LEN || a->arp_plen != 4 ||
 	    a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
-	    a->arp_data.arp_tip != fs->ip) {
+	    (!fs->ip_any && a->arp_data.arp_tip != fs->ip)) {
 		return false;
 	}
 	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
 	a->arp_data.arp_tha = a->arp_data.arp_sha;
 	ip = a->arp_data.arp_sip;
 	a->arp_data.arp_sha = fs->tx_src;
-	a->arp_data.arp_sip = fs->ip;
+	/* without --ip every address asked for is ours (testpmd's way) */
+	a->arp_data.arp_sip = fs->ip_any ? a->arp_data.arp_tip : fs->ip;
 	a->arp_data.arp_tip = ip;
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = fs->tx_src;
@@ -675,9 +676,10 @@ icmp_reply(struct fwd_stream *fs, struct rte_mbuf *m, const struct fwd_hdrs *h)
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + h->l2_len);
 	struct rte_icmp_hdr *ic;
-	uint32_t off = h->l2_len + h->l3_len, sum;
+	uint32_t off = h->l2_len + h->l3_len, sum, src;
 
-	if (h->proto != IPPROTO_ICMP || h->frag != 0 || ip->dst_addr != fs->ip ||
+	if (h->proto != IPPROTO_ICMP || h->frag != 0 ||
+	    (!fs->ip_any && ip->dst_addr != fs->ip) ||
 	    h->ip_len < h->l3_len + sizeof(*ic) ||
 	    off + sizeof(*ic) > m->data_len) {
 		return false;
@@ -692,8 +694,9 @@ icmp_reply(struct fwd_stream *fs, struct rte_mbuf *m, const struct fwd_hdrs *h)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	ic->icmp_cksum = (uint16_t)~sum;
+	src = fs->ip_any ? ip->dst_addr : fs->ip;
 	ip->dst_addr = ip->src_addr;
-	ip->src_addr = fs->ip;
+	ip->src_addr = src;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, h->l3_len);
@@ -916,8 +919,8 @@ static const struct fwd_engine e_csum = {
 	.fwd = csum_fwd,
 };
 static const struct fwd_engine e_icmpecho = {
-	.name = "icmpecho", .help = "answer ARP and ICMP echo for --ip",
-	.fwd = icmpecho_fwd, .tx_same_port = true, .needs_ip = true,
+	.name = "icmpecho", .help = "answer ARP and ICMP echo (for --ip, or every address)",
+	.fwd = icmpecho_fwd, .tx_same_port = true,
 };
 static const struct fwd_engine e_fanout = {
 	.name = "clone-fanout", .help = "zero-copy clone to every other port",

@@ -147,6 +147,7 @@ struct fwd_stream {
 	uint32_t flow;			/* flowgen: next flow */
 	uint32_t nb_flows;
 	uint32_t ip;			/* icmpecho address, network order */
+	bool ip_any;			/* icmpecho without --ip: every address */
 	struct rte_ring *ring;		/* pipeline: RX -> worker */
 	struct fwd_stream *peer_streams[FWD_MAX_PORTS]; /* clone-fanout */
 	unsigned int nb_fanout;
@@ -177,8 +178,7 @@ struct fwd_engine {
 	const char *help;
 	int (*fwd)(void *stream);	/**< one burst; the poller function */
 	int (*init)(struct fwd_stream *fs); /**< optional, before start */
-	bool tx_same_port;		/**< transmit on the RX port (icmpecho) */
-	bool needs_ip;			/**< --ip required */
+	bool tx_same_port;		/**< with --ip: transmit on the RX port (icmpecho) */
 	bool pipeline;			/**< second poller on another lcore */
 	bool fanout;			/**< transmits on every other port */
 	bool generator;			/**< builds packets (txonly, flowgen) */

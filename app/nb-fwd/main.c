@@ -152,8 +152,8 @@ peer_of(unsigned int p)
 {
 	unsigned int n = g_fwd.nb_ports;
 
-	if (g_fwd.eng->tx_same_port) {
-		return p;
+	if (g_fwd.eng->tx_same_port && g_fwd.cfg.has_ip) {
+		return p;	/* icmpecho --ip: answer where asked */
 	}
 	switch (g_fwd.cfg.topo) {
 	case FWD_TOPO_LOOP:
@@ -212,6 +212,7 @@ stream_new(unsigned int rx_pi, uint16_t rxq, unsigned int tx_pi, uint16_t txq,
 	fs->max_pkt_len = g_fwd.cfg.max_pkt_len;
 	fs->nb_flows = g_fwd.cfg.flowgen_flows;
 	fs->ip = g_fwd.cfg.ip;
+	fs->ip_any = !g_fwd.cfg.has_ip;
 	fs->rx_counted = true;
 	fs->burst_stats = g_fwd.cfg.burst_stats;
 	g_fwd.streams[g_fwd.nb_streams++] = fs;

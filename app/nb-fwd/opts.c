@@ -138,7 +138,9 @@ fwd_usage(FILE *f)
 		"                         period) as JSON lines to FILE [none]\n"
 		"  --pool-ops OPS         pool backend: percore, ring_mp_mc, stack [percore]\n"
 		"  --pool-mode M          percore mode: fast, accounted [fast]\n"
-		"  --ip ADDR              icmpecho: IPv4 address to answer for [none]\n"
+		"  --ip ADDR              icmpecho: answer only for this IPv4 address,\n"
+		"                         on the port asked [none: every address, on\n"
+		"                         the topology's port, as testpmd]\n"
 		"  --port SPEC            open a port with nb_port_open(SPEC); repeatable\n"
 		"                         (loop:NAME/0, net_ring0, net_pcap0,rx_pcap=...)\n"
 		"                         [none]\n"
@@ -496,10 +498,6 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 				return -1;
 			}
 		}
-	}
-	if (fwd_engine_find(c->mode)->needs_ip && !c->has_ip) {
-		fprintf(stderr, "nb-fwd: --forward-mode %s needs --ip\n", c->mode);
-		return -1;
 	}
 	return 0;
 }

@@ -241,7 +241,7 @@ print_summary(FILE *f)
 		fprintf(f, "  Bad-ipcsum: %" PRIu64 " Bad-l4csum: %" PRIu64
 			" (fixed)\n", S.tot.csum_bad_ip, S.tot.csum_bad_l4);
 	}
-	if (g_fwd.eng->needs_ip) {
+	if (strcmp(g_fwd.eng->name, "icmpecho") == 0) {
 		fprintf(f, "  ARP-replies: %" PRIu64 " ICMP-echo-replies: %" PRIu64
 			"\n", S.tot.arp_replies, S.tot.icmp_replies);
 	}

@@ -232,7 +232,6 @@ def case_cli():
            (["--pool-mode", "x"], "--pool-mode"), (["--bogus"], "--bogus"),
            (["--duration", "-1"], "--duration"), (["--rxq", "0"], "--rxq"),
            (["--mbcache", "9999"], "--mbcache"), (["--stats-period"], "--stats-period"),
-           (["--forward-mode", "icmpecho"], "--ip"),
            # a segment larger than a buffer's data room (it wrote past the
            # buffer: issue 17)
            (["--forward-mode", "txonly", "--txpkts", "4000"], "--txpkts"),
@@ -573,15 +572,22 @@ def sh(*a, check_rc=True):
 
 def case_icmpecho():
     """The kernel pings nb-fwd through a net_tap moved into a namespace
-    this test creates (198.18.0.0/15 only); nb-fwd answers ARP and echo."""
+    this test creates (198.18.0.0/15 only); nb-fwd answers ARP and echo:
+    for --ip, and without it for every address, as testpmd does."""
+    for withip in (True, False):
+        icmpecho_run(withip)
+
+
+def icmpecho_run(withip):
     pid = os.getpid()
     iface = "nbfe%d" % (pid % 100000)
     ns = "nbfwd%d" % pid
     net = "198.19.%d" % (pid % 250 + 1)
     jf = os.path.join(TMP, "icmp.json")
     cmd = [NB_FWD] + EAL + ["--vdev", "net_tap0,iface=" + iface, "--",
-                            "--forward-mode", "icmpecho", "--ip", net + ".2",
-                            "--json", jf]
+                            "--forward-mode", "icmpecho", "--json", jf]
+    if withip:
+        cmd += ["--ip", net + ".2"]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = p.stdout.readline()
@@ -592,12 +598,24 @@ def case_icmpecho():
         sh("ip", "-n", ns, "link", "set", iface, "up")
         out = sh("ip", "netns", "exec", ns, "ping", "-c", "5", "-i", "0.2", "-W", "2",
                  net + ".2", check_rc=False)
-        check(" 5 received" in out, "kernel got no replies: %s" % out)
+        check(" 5 received" in out, "kernel got no replies (--ip %s): %s" % (withip, out))
+        replies = 5
+        if not withip:
+            # any address of the subnet answers, not only .2
+            out = sh("ip", "netns", "exec", ns, "ping", "-c", "2", "-i", "0.2", "-W", "2",
+                     net + ".77", check_rc=False)
+            check(" 2 received" in out, "no reply for .77 without --ip: %s" % out)
+            replies += 2
+        else:
+            out = sh("ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1",
+                     net + ".77", check_rc=False)
+            check(" 0 received" in out, "--ip %s.2 answered .77: %s" % (net, out))
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=30)
         check(p.returncode == 0 and "buffers lost: 0" in out, "exit %d\n%s" % (p.returncode, err[-2000:]))
         s = [json.loads(l) for l in open(jf)][-1]
-        check(s["streams"]["icmp_replies"] == 5, "icmp replies %d" % s["streams"]["icmp_replies"])
+        check(s["streams"]["icmp_replies"] == replies,
+              "icmp replies %d, want %d" % (s["streams"]["icmp_replies"], replies))
         check(s["streams"]["arp_replies"] >= 1, "no ARP reply")
     finally:
         if p.poll() is None:
