@@ -31,6 +31,7 @@ struct fwd_tx_tmpl {
 static struct fwd_tx_tmpl g_tmpl[FWD_MAX_STREAMS];
 /* --txpkts as the generators see it (set by fwd_engines_config()) */
 static uint16_t g_txpkts[FWD_MAX_SEGS];
+static bool g_csum_keep_l2;	/* csum: --csum-keep-l2 */
 static unsigned int g_nb_txpkts;
 static uint32_t g_tx_len;
 static bool g_latency;
@@ -40,6 +41,7 @@ fwd_engines_config(const struct fwd_cfg *c)
 {
 	memcpy(g_txpkts, c->txpkts, sizeof(g_txpkts));
 	g_nb_txpkts = c->nb_txpkts;
+	g_csum_keep_l2 = c->csum_keep_l2;
 	g_tx_len = c->tx_pkt_len;
 	g_latency = c->latency;
 }
@@ -601,6 +603,8 @@ csum_burst(void *arg)
 	struct rte_mbuf *pkts[FWD_MAX_BURST], *drop[FWD_MAX_BURST];
 	uint16_t n = fwd_rx(fs, pkts), i, k = 0, nd = 0;
 	uint64_t bad_ip = 0, bad_l4 = 0, not_ip = 0, ext_skipped = 0; /* per burst */
+	const struct rte_ether_addr src = fs->tx_src, dst = fs->tx_dst;
+	const bool rewrite_l2 = !g_csum_keep_l2;
 
 	if (n == 0) {
 		return NB_POLLER_IDLE;
@@ -622,6 +626,14 @@ csum_burst(void *arg)
 			ext_skipped += h.ext_skipped;
 		} else {
 			not_ip++;
+		}
+		if (rewrite_l2) {
+			/* testpmd's csum engine: dst the peer, src our port */
+			struct rte_ether_hdr *eth =
+				rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+			eth->dst_addr = dst;
+			eth->src_addr = src;
 		}
 		pkts[k++] = m;
 	}
@@ -915,7 +927,7 @@ static const struct fwd_engine e_flowgen = {
 	.fwd = flowgen_fwd, .init = gen_init, .generator = true,
 };
 static const struct fwd_engine e_csum = {
-	.name = "csum", .help = "verify and fix IPv4/UDP/TCP checksums, count bad",
+	.name = "csum", .help = "verify and fix IPv4/IPv6 UDP/TCP checksums, count bad; MACs as mac",
 	.fwd = csum_fwd,
 };
 static const struct fwd_engine e_icmpecho = {

@@ -84,6 +84,7 @@ struct fwd_cfg {
 	bool flush_rx;
 	bool no_promisc;		/* --no-promisc */
 	bool tx_first;			/* --tx-first */
+	bool csum_keep_l2;		/* --csum-keep-l2 */
 	bool latency;
 	uint32_t max_pkt_len;
 	uint32_t pipeline_ring;

@@ -24,7 +24,7 @@ enum {
 	O_JSON, O_POOL_OPS, O_POOL_MODE, O_IP, O_PORT, O_FLUSH, O_HELP,
 	O_VERSION, O_LATENCY, O_MAXLEN, O_MBUF_SIZE, O_PIPE_RING, O_IDLE,
 	O_BURST_STATS, O_NO_PROMISC, O_NO_FLUSH, O_AUTO_START, O_TX_FIRST,
-	O_NO_LSC,
+	O_NO_LSC, O_CSUM_KEEP_L2,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +55,7 @@ static const struct option longopts[] = {
 	{ "auto-start", no_argument, NULL, O_AUTO_START },
 	{ "tx-first", no_argument, NULL, O_TX_FIRST },
 	{ "no-lsc-interrupt", no_argument, NULL, O_NO_LSC },
+	{ "csum-keep-l2", no_argument, NULL, O_CSUM_KEEP_L2 },
 	{ "latency", no_argument, NULL, O_LATENCY },
 	{ "max-pkt-len", required_argument, NULL, O_MAXLEN },
 	{ "pipeline-ring", required_argument, NULL, O_PIPE_RING },
@@ -145,6 +146,8 @@ fwd_usage(FILE *f)
 		"                         (loop:NAME/0, net_ring0, net_pcap0,rx_pcap=...)\n"
 		"                         [none]\n"
 		"  --flush-rx             drain RX queues before forwarding [off]\n"
+		"  --csum-keep-l2         csum: leave the MACs alone (testpmd's csum\n"
+		"                         engine sets them as mac mode does) [off]\n"
 		"  --tx-first             send one burst of txonly packets on every\n"
 		"                         stream before forwarding (starts traffic on\n"
 		"                         a loop) [off]\n"
@@ -432,6 +435,9 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 			break;
 		case O_TX_FIRST:
 			c->tx_first = true;
+			break;
+		case O_CSUM_KEEP_L2:
+			c->csum_keep_l2 = true;
 			break;
 		case O_LATENCY:
 			c->latency = true;

@@ -408,10 +408,19 @@ def case_csum():
     frames = [good_udp(0), good_udp(1, bad_ip=True), good_udp(2, bad_l4=True),
               good_tcp(3, bad_l4=True), good_tcp(4), good_udp(5, bad_ip=True, bad_l4=True)]
     fixed = [good_udp(0), good_udp(1), good_udp(2), good_tcp(3), good_tcp(4), good_udp(5)]
-    s, outs = pcap_run("csum", frames)
+    keep = ["--csum-keep-l2"]
+    s, outs = pcap_run("csum", frames, extra=keep)
     check(s["streams"]["csum_bad_ip"] == 2, "bad ip csum count %d" % s["streams"]["csum_bad_ip"])
     check(s["streams"]["csum_bad_l4"] == 3, "bad l4 csum count %d" % s["streams"]["csum_bad_l4"])
     check(outs[0] == fixed, "csum did not fix the frames")
+    # by default csum sets the MACs as testpmd's csum engine (and mac mode)
+    # does: dst = --eth-peer, src = the port's; the rest as with keep-l2
+    s, outs = pcap_run("csum", frames, extra=["--eth-peer", "0,02:aa:bb:cc:dd:ee"])
+    check(len(outs[0]) == len(frames), "csum: count")
+    check(all(o[0:6] == mac("02:aa:bb:cc:dd:ee") for o in outs[0]), "csum: dst MAC")
+    check(len(set(o[6:12] for o in outs[0])) == 1 and outs[0][0][6:12] != fixed[0][6:12],
+          "csum: src MAC not the port's")
+    check([o[12:] for o in outs[0]] == [f[12:] for f in fixed], "csum: past L2")
     # IPv4 fragments (issue 17): csum fixes the IP header and leaves L4
     # alone (a fragment's L4 checksum covers the whole datagram); 5tswap
     # swaps the addresses, not the ports
@@ -421,7 +430,7 @@ def case_csum():
     ok_first = eth(ipv4(A, B, 17, udp(A, B, 1111, 2222, bytes(range(40)), ulen=1208),
                         frag=0x2000))
     ok_later = eth(ipv4(A, B, 17, bytes(range(7, 47)), frag=0x0096))
-    s, outs = pcap_run("csum", [first, later])
+    s, outs = pcap_run("csum", [first, later], extra=keep)
     check(s["bad"] == {r: 0 for r in REASONS}, "fragments counted bad: %s" % s["bad"])
     check(outs[0] == [ok_first, ok_later], "csum on fragments: %s" % outs[0])
     check(s["streams"]["csum_bad_ip"] == 2 and s["streams"]["csum_bad_l4"] == 0,
@@ -435,7 +444,7 @@ def case_csum():
     v6 = [good_udp6(0), good_udp6(1, bad_l4=True), good_udp6(2, hbh=True),
           good_udp6(3, bad_l4=True, hbh=True)]
     v6ok = [good_udp6(0), good_udp6(1), good_udp6(2, hbh=True), good_udp6(3, hbh=True)]
-    s, outs = pcap_run("csum", v6)
+    s, outs = pcap_run("csum", v6, extra=keep)
     check(s["bad"] == {r: 0 for r in REASONS}, "IPv6 counted bad: %s" % s["bad"])
     check(s["streams"]["not_ip"] == 0 and s["streams"]["csum_bad_l4"] == 2,
           "csum on IPv6: counts %s" % s["streams"])
