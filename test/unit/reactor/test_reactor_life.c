@@ -1337,6 +1337,28 @@ phoenix_poller(void *arg)
 	return NB_POLLER_BUSY;
 }
 
+/* mover pauses and resumes moved (to the tail) in each of its runs */
+static struct nb_poller *g_mover, *g_moved;
+static unsigned int g_mover_runs, g_moved_runs;
+
+static int
+moved_poller(void *arg)
+{
+	(void)arg;
+	g_moved_runs++;
+	return NB_POLLER_IDLE;
+}
+
+static int
+mover_poller(void *arg)
+{
+	(void)arg;
+	g_mover_runs++;
+	nb_poller_pause(g_moved);
+	nb_poller_resume(g_moved);
+	return NB_POLLER_IDLE;
+}
+
 static void
 test_pass_ends(void)
 {
@@ -1372,6 +1394,24 @@ test_pass_ends(void)
 	NB_TEST_ASSERT_INT_EQ(nb_reactor_stats_get(g_main, &rs), 0);
 	NB_TEST_ASSERT_INT_EQ(rs.nb_pollers, 1);
 	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&g_phoenix), 0);
+
+	/* a poller moved to the tail by an earlier callback every pass (paused
+	 * and resumed) still runs every pass: the bound is a count, not the
+	 * old tail */
+	g_mover_runs = 0;
+	g_moved_runs = 0;
+	g_moved = nb_poller_register(g_main, moved_poller, NULL, 0, "moved");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g_moved);
+	g_mover = nb_poller_register(g_main, mover_poller, NULL, 0, "mover");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g_mover);
+	/* list: moved, mover; then mover moves moved behind itself */
+	for (unsigned int i = 0; i < 10; i++) {
+		poll_at(5 + i);
+	}
+	NB_TEST_ASSERT_INT_EQ(g_mover_runs, 10);
+	NB_TEST_ASSERT_INT_EQ(g_moved_runs, 10);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&g_moved), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_poller_unregister(&g_mover), 0);
 	fini_check();
 	nb_reactor_clock_set(NULL, 0);
 }
