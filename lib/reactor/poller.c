@@ -233,10 +233,10 @@ poller_place(struct reactor *r, struct nb_poller *p, uint64_t next)
 
 /*
  * Change what the owner wants of @p (owner only; @now: the time a timed
- * poller's new grid starts from). A poller moves at once, except the
- * active poller whose callback runs (the pass moves it when the callback
- * returns) and a poller on no list (a timed one whose callback runs, or
- * one whose registration message has not run), placed by whoever holds it
+ * poller's new grid starts from). A poller moves at once, except an
+ * active one while a pass walks the list (the pass moves it when it gets
+ * there) and a poller on no list (a timed one whose callback runs, or one
+ * whose registration message has not run), placed by whoever holds it
  * next.
  */
 static void
@@ -257,9 +257,8 @@ poller_set_state(struct reactor *r, struct nb_poller *p, enum poller_state s,
 		}
 		return;
 	case PL_ACTIVE:
-		if (p == r->cur) {
-			r->cur_moved = true;	/* the pass moves it */
-			return;
+		if (r->in_pass) {
+			return;		/* the pass moves it when it gets there */
 		}
 		TAILQ_REMOVE(&r->active, p, link);
 		r->nb_active--;
@@ -452,10 +451,10 @@ poller_tsc(struct nb_poller *p, int rc, uint64_t *t)
 }
 
 /*
- * Run every active poller once; returns how many were busy. Every poller
- * on the active list runs: a state change takes a poller off the list at
- * once, except for the poller whose callback runs (r->cur), which the pass
- * moves when the callback returns (its successor is read after the call).
+ * Run every running active poller once; returns how many were busy.
+ * During a pass a state change leaves the poller on the list: the pass
+ * skips a poller that is not running and moves it off when it reaches it
+ * (this pass or the next), reading each successor after the callback.
  * @tsc: read the clock after each run for its busy or idle cycles.
  */
 static __rte_always_inline unsigned int
@@ -471,38 +470,43 @@ pass_body(struct reactor *r, bool tsc)
 	 * began: pollers a callback adds at the tail (registered, resumed)
 	 * may wait for the next pass, but a pass always ends.
 	 */
-	for (p = TAILQ_FIRST(&r->active); p != NULL && left > 0;
-	     p = next, left--) {
-		r->cur = p;
-		rc = p->fn(p->arg);
-		p->runs++;
-		if (rc > 0) {
-			p->busy_runs++;
-			work++;
-		}
-		if (tsc) {
-			poller_tsc(p, rc, &t);
-		}
-		next = TAILQ_NEXT(p, link);
-		if (unlikely(r->cur_moved)) {
-			r->cur_moved = false;
-			if (p->state != PS_RUNNING) {
-				TAILQ_REMOVE(&r->active, p, link);
-				r->nb_active--;
-				p->list = PL_NONE;
-				poller_place(r, p, r->now + p->period_tsc);
+	for (p = TAILQ_FIRST(&r->active); p != NULL; p = next) {
+		if (likely(p->state == PS_RUNNING)) {
+			rc = p->fn(p->arg);
+			p->runs++;
+			if (rc > 0) {
+				p->busy_runs++;
+				work++;
+			}
+			if (tsc) {
+				poller_tsc(p, rc, &t);
 			}
 		}
+		/* after the call: the callback may have moved its successor */
+		next = TAILQ_NEXT(p, link);
+		if (unlikely(p->state != PS_RUNNING)) {
+			TAILQ_REMOVE(&r->active, p, link);
+			r->nb_active--;
+			p->list = PL_NONE;
+			poller_place(r, p, r->now + p->period_tsc);
+		}
+		if (--left == 0) {
+			break;
+		}
 	}
-	r->cur = NULL;
 	return work;
 }
 
-/* One pass. */
+/* One pass (r->in_pass tells poller_set_state() a pass walks the list). */
 static __rte_always_inline unsigned int
 pass_run(struct reactor *r, bool tsc)
 {
-	return pass_body(r, tsc);
+	unsigned int work;
+
+	r->in_pass = true;
+	work = pass_body(r, tsc);
+	r->in_pass = false;
+	return work;
 }
 
 static __rte_noinline unsigned int
@@ -597,6 +601,7 @@ nb_reactor_run_step(struct reactor *r)
 	if (unlikely(r->poller_tsc) || TAILQ_EMPTY(&r->active)) {
 		return work;
 	}
+	r->in_pass = true;
 	/* idle: pass on until a poller finds work */
 	while (busy == 0 && pass < REACTOR_LOOP_PASSES) {
 		w = pass_body(r, false);
@@ -614,6 +619,7 @@ nb_reactor_run_step(struct reactor *r)
 		busy += w > 0;
 		work += w;
 	}
+	r->in_pass = false;
 	r->loops += pass - 1;
 	r->last_work = work > 0;
 	return work;

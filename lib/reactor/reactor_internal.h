@@ -125,8 +125,7 @@ struct reactor {
 	struct nb_reactor_channel *chans[NB_REACTOR_MAX_CHANNELS];
 	unsigned int nb_chans;
 	unsigned int idle_loops;	/* consecutive idle loops */
-	struct nb_poller *cur;		/* active poller whose callback runs */
-	bool cur_moved;			/* its state changed meanwhile */
+	bool in_pass;			/* a pass walks r->active now */
 	bool poller_tsc;		/* opts.poller_tsc */
 	uint64_t now;			/* time of the current loop */
 	uint64_t last_tsc;		/* start of the previous loop (0: none) */
