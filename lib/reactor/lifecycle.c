@@ -117,7 +117,7 @@ reactor_sleep(struct reactor *r)
 /*
  * A started reactor: loops until the state leaves RUNNING, then runs what
  * is queued for it. A step (nb_reactor_run_step()) is one loop and up to
- * 31 more passes over the active pollers (at most 4 busy in all).
+ * 31 more passes over the active pollers (at most 8 busy in all).
  */
 static int
 reactor_thread(void *arg)

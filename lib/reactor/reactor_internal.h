@@ -37,12 +37,12 @@ extern int logtype_nb_reactor;
  * A started reactor's step: its loop (clock, messages, a pass over the
  * active pollers, timers) and more passes over the active pollers alone,
  * up to REACTOR_LOOP_PASSES in all, of which at most REACTOR_BUSY_PASSES
- * found work. A message or a timer waits at most 4 busy passes or 32 idle
+ * found work. A message or a timer waits at most 8 busy passes or 32 idle
  * ones; the loop's fixed cost (a clock read, the message and timer
  * checks) is shared by them.
  */
 #define REACTOR_LOOP_PASSES 32
-#define REACTOR_BUSY_PASSES 4
+#define REACTOR_BUSY_PASSES 8
 
 /* Where a poller sits on its reactor. */
 enum poller_list {
