@@ -125,6 +125,8 @@ struct fwd_port {
 	char name[64];
 	struct rte_ether_addr mac;
 	uint16_t nb_rxq, nb_txq;
+	uint16_t eal_port_id;	/* EAL probed it (--vdev): its ethdev port,
+				   closed at exit; else RTE_MAX_ETHPORTS */
 };
 
 /** A stream: what one poller forwards. */

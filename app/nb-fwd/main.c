@@ -97,6 +97,7 @@ open_port(const char *spec, const struct nb_port_conf *conf)
 	}
 	fp->nb_rxq = conf->nb_rx_queues;
 	fp->nb_txq = conf->nb_tx_queues;
+	fp->eal_port_id = RTE_MAX_ETHPORTS;
 	g_fwd.nb_ports++;
 	return 0;
 }
@@ -132,6 +133,8 @@ open_ports(void)
 		if (ret != 0) {
 			return ret;
 		}
+		g_fwd.ports[g_fwd.nb_ports - 1].eal_port_id =
+			nb_port_id(g_fwd.ports[g_fwd.nb_ports - 1].port);
 	}
 	for (i = 0; i < c->nb_specs; i++) {
 		ret = open_port(c->specs[i], &conf);
@@ -145,6 +148,28 @@ open_ports(void)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+/*
+ * Close every port; the ethdev ports EAL probed from the command line are
+ * nb-fwd's to close too (nb_port_close() gives an adopted port back
+ * unclosed), so the buffers their RX rings hold return before the audit,
+ * as testpmd closes its ports at exit.
+ */
+static void
+close_ports(void)
+{
+	unsigned int p;
+
+	for (p = 0; p < g_fwd.nb_ports; p++) {
+		struct fwd_port *fp = &g_fwd.ports[p];
+
+		nb_port_close(fp->port);
+		fp->port = NULL;
+		if (fp->eal_port_id != RTE_MAX_ETHPORTS) {
+			rte_eth_dev_close(fp->eal_port_id);
+		}
+	}
 }
 
 static unsigned int
@@ -674,10 +699,7 @@ main(int argc, char **argv)
 		nb_port_stop(g_fwd.ports[p].port);
 	}
 	nb_reactors_fini();
-	for (p = 0; p < g_fwd.nb_ports; p++) {
-		nb_port_close(g_fwd.ports[p].port);
-		g_fwd.ports[p].port = NULL;
-	}
+	close_ports();
 	free_streams();
 	/* NB_FWD_TEST_LEAK=N: keep N buffers out, so the tests can see the
 	 * audit report them and the exit code say so */
@@ -698,9 +720,7 @@ main(int argc, char **argv)
 
 out_ports:
 	nb_reactors_fini();
-	for (p = 0; p < g_fwd.nb_ports; p++) {
-		nb_port_close(g_fwd.ports[p].port);
-	}
+	close_ports();
 	free_streams();
 out_pool:
 	nb_pool_destroy(g_fwd.pool, true);

@@ -5,14 +5,23 @@
  * port drivers.
  *
  * A port is opened from a spec string:
- * - a DPDK vdev: "net_null0", "net_ring0", "net_tap0,iface=nbt0",
+ * - a DPDK device string: "net_null0", "net_ring0", "net_tap0,iface=nbt0",
  *   "net_memif0,role=client,socket=/run/x.sock",
- *   "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap" (hot-plugged with
- *   rte_dev_probe() and removed again by nb_port_close());
- * - the name of a port EAL already probed ("--vdev net_null0" on the command
- *   line): nb_port_close() closes the ethdev port (its queues and the
- *   buffers they hold are released) but does not remove the device, which
- *   cannot be opened again in the same process;
+ *   "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap": the device is hot-plugged
+ *   with rte_dev_probe(), its first ethdev port is the port whatever the
+ *   driver named it ("net_ring0,nodeaction=r0:0:CREATE" names it r0), and
+ *   nb_port_close() (or a failed open) closes the port and removes the
+ *   device again, unless another of its ports is still owned;
+ * - the name of an ethdev port the application or EAL already probed
+ *   ("--vdev net_null0" on the EAL command line): nbkit adopts it and gives
+ *   it back as it found it. nb_port_close() (or a failed open) stops it,
+ *   restores its MTU and promiscuous mode and releases its ownership, so
+ *   it can be opened again, and never closes it: what nbkit did not create it
+ *   does not destroy. Its queues stay set up (DPDK releases queues only when
+ *   the port is closed): buffers a PMD keeps in its RX ring after a stop
+ *   (virtio, af_xdp) stay out of their pool until the application calls
+ *   rte_eth_dev_close() on the port, which it must do before destroying
+ *   the pool;
  * - a PCI address ("0000:03:00.0"): the only case in which PCI is touched;
  * - "loop:NAME/0" and "loop:NAME/1": the two ends of an in-process pair of
  *   ports joined by lockless rings (drivers/net/loop).
@@ -110,7 +119,9 @@ struct nb_port_conf {
 					    queue (all its classes, smallest first:
 					    needs a device with several RX mempools) */
 	uint16_t mtu;		/**< 0: leave the device's MTU */
-	bool rss;		/**< RSS over the RX queues (needs nb_rx_queues > 1) */
+	bool rss;		/**< RSS over the RX queues (needs nb_rx_queues > 1);
+				     where the device hashes none of rss_hf
+				     there is no RSS (a notice, as testpmd) */
 	uint64_t rss_hf;	/**< RTE_ETH_RSS_* fields; 0: NB_PORT_RSS_HF_DEFAULT
 				     limited to what the device hashes */
 	bool promiscuous;	/**< turn promiscuous mode on (off again at close where it was off) */
@@ -164,6 +175,8 @@ struct nb_port_info {
 	uint16_t mtu;		/**< current MTU */
 	int socket_id;		/**< NUMA socket of the device (SOCKET_ID_ANY unknown) */
 	bool started;		/**< nb_port_start() was called */
+	uint64_t rss_hf;	/**< RSS hash fields in use; 0: no RSS (not
+				     asked, or the device hashes none of them) */
 };
 
 /** One extended statistic. */
@@ -196,14 +209,16 @@ void nb_port_conf_init(struct nb_port_conf *conf, size_t opts_size);
  *   wrong; nothing the call created is left behind:
  *   - EINVAL: NULL or empty spec, NULL conf, opts_size larger than this
  *     library knows, an RX queue without a pool, more queues than the device
- *     has or than NB_PORT_MAX_QUEUES, RSS with one RX queue or with hash
- *     fields the device does not support, an offload the device does not
- *     report (the log names it), an MTU the device refuses, a bad driver
- *     argument;
- *   - ENODEV: no driver or device for the spec (unknown driver);
+ *     has or than NB_PORT_MAX_QUEUES, RSS with one RX queue, an MTU outside
+ *     the device's range, a bad driver argument;
+ *   - ENODEV: no driver or device for the spec (unknown driver, or a device
+ *     that has no ethdev port);
  *   - EBUSY: the device is already open (by nbkit or another owner);
- *   - ENOTSUP: the device refuses something the configuration asks for
- *     (promiscuous mode, several RX mempools);
+ *   - ENOTSUP: the device cannot do what the configuration asks for: an
+ *     offload it does not report (the log names it), promiscuous mode,
+ *     several RX mempools, changing its MTU, or an MTU whose frames do not
+ *     fit one RX buffer where it cannot chain buffers (no RX scatter; where
+ *     it can, RTE_ETH_RX_OFFLOAD_SCATTER is switched on);
  *   - ENOMEM: out of memory;
  *   - other positive errno values the device gives when configured.
  */
@@ -211,13 +226,22 @@ struct nb_port *nb_port_open(const char *spec, const struct nb_port_conf *conf);
 
 /**
  * Stop (when started) and close a port, once no thread polls its queues
- * any more, and release everything its open created: the vdev it hot-plugged, its queues, the buffers held in its
- * rings and recycle stashes (they go back to their pools).
+ * any more, and release everything its open created: the device it
+ * hot-plugged with its queues and the buffers its rings hold, the recycle
+ * stashes (their buffers go back to their pools), the ownership, the MTU and
+ * promiscuous mode it changed. An adopted port is not closed (see the file
+ * comment).
+ *
+ * The handle is freed: using it again is a use after free, as with free().
+ * A second nb_port_close() of it is refused with -EINVAL (the handle is
+ * looked up by address, never read), unless a later open got the same
+ * address.
  *
  * @param p
  *   The port; NULL is a no-op returning 0.
  * @return
- *   0, or a negative errno from the device (the port is freed anyway).
+ *   0; -EINVAL if @p is not an open port; or a negative errno from the device
+ *   (the port is freed anyway).
  */
 int nb_port_close(struct nb_port *p);
 

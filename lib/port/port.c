@@ -193,7 +193,7 @@ conf_check(struct nb_port *p, struct nb_port_conf *c,
 	   const struct nb_port_info *info)
 {
 	const char *n = p->spec;
-	uint64_t bad;
+	uint64_t bad, want;
 	uint16_t q;
 
 	if (c->nb_rx_queues > NB_PORT_MAX_QUEUES ||
@@ -245,7 +245,7 @@ conf_check(struct nb_port *p, struct nb_port_conf *c,
 			 "(it reports 0x%" PRIx64 ")", n,
 			 offload_name(bad, rte_eth_dev_rx_offload_name),
 			 info->rx_offload_capa);
-		return -EINVAL;
+		return -ENOTSUP;
 	}
 	bad = c->tx_offloads & ~info->tx_offload_capa;
 	if (bad != 0) {
@@ -253,7 +253,7 @@ conf_check(struct nb_port *p, struct nb_port_conf *c,
 			 "(it reports 0x%" PRIx64 ")", n,
 			 offload_name(bad, rte_eth_dev_tx_offload_name),
 			 info->tx_offload_capa);
-		return -EINVAL;
+		return -ENOTSUP;
 	}
 	if (c->rss) {
 		if (c->nb_rx_queues < 2) {
@@ -261,19 +261,19 @@ conf_check(struct nb_port *p, struct nb_port_conf *c,
 				 c->nb_rx_queues);
 			return -EINVAL;
 		}
+		want = c->rss_hf != 0 ? c->rss_hf : NB_PORT_RSS_HF_DEFAULT;
+		/* testpmd's rule: hash what the device can, or fall back */
+		c->rss_hf = want & info->rss_hf_capa;
 		if (c->rss_hf == 0) {
-			c->rss_hf = NB_PORT_RSS_HF_DEFAULT & info->rss_hf_capa;
-			if (c->rss_hf == 0) {
-				PORT_LOG(ERR, "port %s: RSS asked, the device hashes no "
-					 "IP/TCP/UDP field (0x%" PRIx64 ")", n,
-					 info->rss_hf_capa);
-				return -EINVAL;
-			}
-		} else if ((c->rss_hf & ~info->rss_hf_capa) != 0) {
-			PORT_LOG(ERR, "port %s: RSS hash fields 0x%" PRIx64 " are not "
-				 "supported by the device (0x%" PRIx64 ")", n,
-				 c->rss_hf & ~info->rss_hf_capa, info->rss_hf_capa);
-			return -EINVAL;
+			PORT_LOG(NOTICE, "port %s: the device hashes none of the RSS "
+				 "fields asked (0x%" PRIx64 ", it reports 0x%" PRIx64
+				 "): no RSS, every packet arrives on RX queue 0", n,
+				 want, info->rss_hf_capa);
+			c->rss = false;
+		} else if (c->rss_hf != want) {
+			PORT_LOG(NOTICE, "port %s: RSS hashes 0x%" PRIx64 " (0x%" PRIx64
+				 " asked: the device does not hash 0x%" PRIx64 ")", n,
+				 c->rss_hf, want, want & ~info->rss_hf_capa);
 		}
 	}
 	return 0;
@@ -467,19 +467,30 @@ fail:
 int
 nb_port_close(struct nb_port *p)
 {
-	int ret = 0;
+	int ret = 0, idx;
 
 	if (p == NULL) {
 		return 0;
+	}
+	/*
+	 * A handle closed already is freed memory: find it in the table by
+	 * its address, never by reading it (a second close is refused).
+	 */
+	pthread_mutex_lock(&g_lock);
+	for (idx = 0; idx < MAX_PORTS && g_ports[idx] != p; idx++) {
+	}
+	pthread_mutex_unlock(&g_lock);
+	if (idx == MAX_PORTS) {
+		PORT_LOG(ERR, "nb_port_close(%p): not an open port (closed twice?)",
+			 (void *)p);
+		return -EINVAL;
 	}
 	if (p->started) {
 		ret = nb_port_stop(p);
 	}
 	/* Out of the table first: telemetry must not see a half-closed port. */
 	pthread_mutex_lock(&g_lock);
-	if (p->index >= 0) {
-		g_ports[p->index] = NULL;
-	}
+	g_ports[idx] = NULL;
 	pthread_mutex_unlock(&g_lock);
 	stash_flush(p);
 	p->ops->close(p);
@@ -685,6 +696,7 @@ nb_port_info(struct nb_port *p, struct nb_port_info *info)
 		return ret;
 	}
 	info->started = p->started;
+	info->rss_hf = p->conf.rss ? p->conf.rss_hf : 0;
 	return 0;
 }
 

@@ -742,8 +742,10 @@ def case_testpmd_opts():
                             "--no-lsc-interrupt", "--duration", "0.5"])
     check("burst 10\n" in out, "--burst 010 is not 10: %s" % out.splitlines()[0])
     forwarded_equal(s)
+    # a pool of its own size: the default one (140,270 buffers, 332 MB)
+    # does not fit the 512 MB of a --no-huge run
     _, s, _ = run(NULL2, ["--forward-mode", "pipeline", "--pipeline-ring", "65536",
-                          "--duration", "0.5"])
+                          "--total-num-mbufs", "32768", "--duration", "0.5"])
     check(s["streams"]["rx"] > 0, "pipeline with a 65536-entry ring moved nothing")
     lp = ["--port", "loop:tf%d/0" % os.getpid(), "--port", "loop:tf%d/1" % os.getpid()]
     _, s, _ = run([], lp + ["--forward-mode", "io", "--duration", "0.5"])

@@ -16,7 +16,9 @@
  *   port_func memif-client SOCK N   send them; then the server sees its peer
  *                               go away: link down, sends refused and
  *                               counted, no crash
- *   port_func adopt             a port EAL probed (--vdev) is opened by name;
+ *   port_func adopt             a port EAL probed (--vdev) is opened by name,
+ *                               given back unclosed at close (a failed open
+ *                               harms it not, it opens again);
  *                               telemetry /nbkit/port/list and
  *                               /nbkit/port/stats,<index> read with
  *                               dpdk-telemetry.py
@@ -719,8 +721,10 @@ run_adopt(void)
 {
 	static const char *const vdevs[] = { "net_null42" };
 	struct rte_mbuf *m[BURST];
+	struct nb_port_conf c;
 	struct nb_port *p, *q;
 	char out[4096], cmd[64];
+	uint16_t pid;
 	uint16_t n;
 	int idx;
 
@@ -752,7 +756,22 @@ run_adopt(void)
 	printf("telemetry: %s", out);
 	CHECK(telemetry("/nbkit/port/stats,999", out, sizeof(out)) == 0 &&
 	      strstr(out, "null") != NULL, "unknown port: %s", out);
+	pid = nb_port_id(p);
 	CHECK(nb_port_close(p) == 0, "close");
+	/* EAL's port is given back, not closed: a failed open harms nothing,
+	 * a correct one works again */
+	nb_port_conf_init(&c, sizeof(c));
+	c.pool = g_pool;
+	c.nb_rx_queues = NB_PORT_MAX_QUEUES + 1;
+	CHECK(nb_port_open("net_null42", &c) == NULL && rte_errno == EINVAL,
+	      "65 queues");
+	p = open_port("net_null42");
+	CHECK(p != NULL, "reopen after close and a failed open");
+	if (p != NULL) {
+		CHECK(nb_port_close(p) == 0, "close");
+	}
+	/* the application closes its ports (the buffers come back) */
+	CHECK(rte_eth_dev_close(pid) == 0, "rte_eth_dev_close");
 	return env_down();
 }
 

@@ -2,24 +2,33 @@
 /*
  * The ethdev port driver: every DPDK poll-mode driver behind nb_port.
  *
- * A spec is the name of an ethdev port EAL already probed (adopted), a vdev
- * string ("net_tap0,iface=x": hot-plugged with rte_dev_probe() and removed
- * again at close) or a PCI address (probed only because it is named). The
- * port is claimed with ethdev's ownership API, so a second open of the same
- * device, by nbkit or by another component that owns it, is refused
- * (EBUSY). The fast path calls rte_eth_rx_burst()/rte_eth_tx_burst()
- * directly (NB_PORT_OPS_F_ETHDEV).
+ * A spec is the name of an ethdev port the application (or EAL, from its
+ * command line) already probed: nbkit adopts it and gives it back as it found
+ * it at close (stopped, ownership released, MTU and promiscuous mode
+ * restored; never closed: DPDK cannot reopen a closed port, and what nbkit
+ * did not create it does not destroy). Or a device string ("net_tap0,iface=x",
+ * a PCI address): nbkit hot-plugs the device with rte_dev_probe(), keeps the
+ * bus and device name, takes the device's first ethdev port whatever its
+ * name, and at close (or when the open fails) closes that port and removes the
+ * device, unless another of its ports is still owned. The port is claimed with
+ * ethdev's ownership API, so a second open of the same device, by nbkit or by
+ * another component that owns it, is refused (EBUSY). The fast path calls
+ * rte_eth_rx_burst()/rte_eth_tx_burst() directly (NB_PORT_OPS_F_ETHDEV).
  */
+/* rte_devargs_reset(): experimental in 22.11 (stable from 23.03) */
+#define ALLOW_EXPERIMENTAL_API 1
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
-#include <rte_pci.h>
 #include <rte_string_fns.h>
 
 #include "nb_internal.h"
@@ -32,10 +41,14 @@ NB_LOG_REGISTER(net_ethdev);
 
 struct eth_port {
 	uint16_t port_id;
-	bool hotplugged;	/* we probed it: rte_dev_remove() at close */
+	bool hotplugged;	/* we probed it: closed and removed at close */
 	bool owned;		/* we hold ethdev ownership */
 	bool configured;
 	bool promisc_set;	/* we turned promiscuous mode on: off at close */
+	bool mtu_known;		/* mtu_orig was read at open */
+	uint16_t mtu_orig;	/* the MTU at open, restored at close */
+	char bus[32];		/* hot-plugged: the device's bus ... */
+	char dev[RTE_DEV_NAME_MAX_LEN]; /* ... and its name, for the removal */
 	uint64_t owner_id;
 	uint16_t nb_rxq, nb_txq, nb_rxd, nb_txd;
 	uint64_t rx_offloads, tx_offloads;
@@ -79,10 +92,116 @@ eth_claim(struct eth_port *ep, const char *spec)
 	return 0;
 }
 
+/* Is port @pid a port of device @dev on bus @bus? */
+static bool
+port_of_device(uint16_t pid, const char *bus, const char *dev)
+{
+	struct rte_eth_dev_info di;
+	const struct rte_bus *b;
+
+	if (rte_eth_dev_info_get(pid, &di) != 0 || di.device == NULL) {
+		return false;
+	}
+	b = rte_dev_bus(di.device);
+	return strcmp(rte_dev_name(di.device), dev) == 0 &&
+		b != NULL && strcmp(rte_bus_name(b), bus) == 0;
+}
+
+/*
+ * Remove the device this port hot-plugged (its ethdev ports closed first),
+ * unless another of its ports is still owned: a sibling somebody opened.
+ */
+static void
+eth_unplug(struct eth_port *ep, const char *spec)
+{
+	struct rte_eth_dev_owner owner;
+	uint16_t pid;
+	int ret;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (pid == ep->port_id || !port_of_device(pid, ep->bus, ep->dev)) {
+			continue;
+		}
+		if (rte_eth_dev_owner_get(pid, &owner) == 0 &&
+		    owner.id != RTE_ETH_DEV_NO_OWNER) {
+			ETH_LOG(NOTICE, "port %s: device %s left attached: its port %u is "
+				"owned by '%s'", spec, ep->dev, pid, owner.name);
+			return;
+		}
+	}
+	ret = rte_eal_hotplug_remove(ep->bus, ep->dev);
+	if (ret < 0) {
+		ETH_LOG(WARNING, "port %s: removing device %s: %s", spec, ep->dev,
+			strerror(-ret));
+	}
+}
+
+/* Probe the device @spec names; on success ep->port_id is its first port. */
+static int
+eth_plug(struct eth_port *ep, const char *spec, bool has_args)
+{
+	struct rte_devargs da;
+	bool found = false;
+	uint16_t pid;
+	int ret;
+
+	memset(&da, 0, sizeof(da));
+	if (rte_devargs_parse(&da, spec) != 0 || da.bus == NULL) {
+		rte_devargs_reset(&da);
+		ETH_LOG(ERR, "port %s: unknown driver or device %s", spec, ep->name);
+		return -ENODEV;
+	}
+	rte_strlcpy(ep->bus, rte_bus_name(da.bus), sizeof(ep->bus));
+	rte_strlcpy(ep->dev, da.name, sizeof(ep->dev));
+	rte_devargs_reset(&da);
+	ret = rte_dev_probe(spec);
+	if (ret < 0) {
+		/*
+		 * Say what is wrong: EAL could not parse the name (no driver or
+		 * bus knows it), or the driver refused it.
+		 */
+		if (ret == -EFAULT || ret == -ENOENT) {
+			ETH_LOG(ERR, "port %s: unknown driver or device %s", spec,
+				ep->dev);
+			return -ENODEV;
+		}
+		if (ret == -EEXIST || ret == -EBUSY) {
+			ETH_LOG(ERR, "port %s: device busy (%s is attached already: "
+				"open its port by name)", spec, ep->dev);
+			return -EBUSY;
+		}
+		if (ret == -ENOMEM) {
+			ETH_LOG(ERR, "port %s: no memory to probe it", spec);
+			return -ENOMEM;
+		}
+		ETH_LOG(ERR, "port %s: the %s driver refused it (%s): %s", spec,
+			ep->bus, strerror(-ret), has_args ? "bad argument" :
+			"see the EAL lines above");
+		return has_args ? -EINVAL : -ENODEV;
+	}
+	ep->hotplugged = true;
+	/* The device's ports, whatever the PMD named them: take the first. */
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (port_of_device(pid, ep->bus, ep->dev)) {
+			found = true;
+			break;
+		}
+	}
+	if (!found) {
+		ETH_LOG(ERR, "port %s: device %s is not a network device (no ethdev "
+			"port)", spec, ep->dev);
+		return -ENODEV;
+	}
+	ep->port_id = pid;
+	if (rte_eth_dev_get_name_by_port(pid, ep->name) != 0) {
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static int
 eth_open(struct nb_port *p, const char *spec)
 {
-	struct rte_pci_addr pci;
 	struct eth_port *ep;
 	const char *comma = strchr(spec, ',');
 	size_t nlen = comma != NULL ? (size_t)(comma - spec) : strlen(spec);
@@ -106,57 +225,23 @@ eth_open(struct nb_port *p, const char *spec)
 			ret = -EBUSY;
 			goto fail;
 		}
+		ep->port_id = pid;
 	} else {
-		bool is_pci = rte_pci_addr_parse(ep->name, &pci) == 0;
-
-		ret = rte_dev_probe(spec);
+		ret = eth_plug(ep, spec, comma != NULL);
 		if (ret < 0) {
-			/*
-			 * Say what is wrong: EAL could not parse the name (no
-			 * driver or bus knows it), or the driver refused it.
-			 */
-			if (ret == -EFAULT) {
-				ETH_LOG(ERR, "port %s: unknown driver or device %s", spec,
-					ep->name);
-				ret = -ENODEV;
-			} else if (ret == -EEXIST || ret == -EBUSY) {
-				ETH_LOG(ERR, "port %s: device busy (%s)", spec,
-					strerror(-ret));
-				ret = -EBUSY;
-			} else if (ret == -ENOMEM) {
-				ETH_LOG(ERR, "port %s: no memory to probe it", spec);
-			} else {
-				ETH_LOG(ERR, "port %s: the %s driver refused it (%s): %s",
-					spec, is_pci ? "PCI" : "vdev",
-					strerror(-ret), comma != NULL ?
-					"bad argument" : "see the EAL lines above");
-				ret = comma != NULL ? -EINVAL : -ENODEV;
-			}
-			goto fail;
-		}
-		ep->hotplugged = true;
-		if (rte_eth_dev_get_port_by_name(ep->name, &pid) != 0) {
-			ETH_LOG(ERR, "port %s: probed, but no ethdev port is named %s",
-				spec, ep->name);
-			ret = -ENODEV;
 			goto fail;
 		}
 	}
-	ep->port_id = pid;
-	nb_port_drv_set_ethdev(p, pid);
+	nb_port_drv_set_ethdev(p, ep->port_id);
 	ret = eth_claim(ep, spec);
 	if (ret < 0) {
 		goto fail;
 	}
+	ep->mtu_known = rte_eth_dev_get_mtu(ep->port_id, &ep->mtu_orig) == 0;
 	return 0;
 fail:
 	if (ep->hotplugged) {
-		struct rte_eth_dev_info di;
-
-		if (rte_eth_dev_get_port_by_name(ep->name, &pid) == 0 &&
-		    rte_eth_dev_info_get(pid, &di) == 0 && di.device != NULL) {
-			rte_dev_remove(di.device);
-		}
+		eth_unplug(ep, spec);
 	}
 	nb_port_drv_set_priv(p, NULL);
 	free(ep);
@@ -198,6 +283,106 @@ eth_info(struct nb_port *p, struct nb_port_info *info)
 	return 0;
 }
 
+/* Smallest data room of the buffers that feed the RX queues (0: none). */
+static uint32_t
+rx_room(const struct nb_port_conf *c)
+{
+	uint32_t room = UINT32_MAX;
+	unsigned int i;
+
+	if (c->rx_poolset != NULL) {
+		/* the device picks a class by size: the largest one counts */
+		room = 0;
+		for (i = 0; i < nb_poolset_count(c->rx_poolset); i++) {
+			room = RTE_MAX(room, nb_pool_data_size(
+				nb_poolset_pool(c->rx_poolset, i)));
+		}
+		return room;
+	}
+	if (c->rx_pools != NULL) {
+		for (i = 0; i < c->nb_rx_queues; i++) {
+			room = RTE_MIN(room, nb_pool_data_size(c->rx_pools[i]));
+		}
+	} else if (c->pool != NULL) {
+		room = nb_pool_data_size(c->pool);
+	}
+	return room == UINT32_MAX ? 0 : room;
+}
+
+/*
+ * Frames of @mtu (plus the device's L2 overhead, DPDK's rule) against the RX
+ * buffers: a frame that does not fit one buffer needs RX scatter, which is
+ * switched on where the device reports it. Where it does not, an MTU the
+ * caller asked for is refused with the numbers; the device's own MTU, kept,
+ * gets a notice.
+ */
+static int
+eth_frame_check(struct eth_port *ep, const struct nb_port_conf *c,
+		const struct rte_eth_dev_info *di, uint16_t mtu,
+		uint64_t *rx_offloads)
+{
+	uint32_t overhead, frame, room = rx_room(c);
+
+	if (c->nb_rx_queues == 0 || room == 0) {
+		return 0;
+	}
+	overhead = di->max_mtu != UINT16_MAX && di->max_rx_pktlen > di->max_mtu ?
+		di->max_rx_pktlen - di->max_mtu :
+		RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	frame = (uint32_t)mtu + overhead;
+	if (frame <= room || (*rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0) {
+		return 0;
+	}
+	if ((di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) != 0) {
+		ETH_LOG(INFO, "port %s: MTU %u: frames of up to %u bytes arrive as "
+			"chains of %u-byte buffers (RX scatter on)", ep->name, mtu,
+			frame, room);
+		*rx_offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		return 0;
+	}
+	if (c->mtu != 0) {
+		ETH_LOG(ERR, "port %s: MTU %u means frames of up to %u bytes, the RX "
+			"buffers hold %u and the device cannot chain them (no RX "
+			"scatter): give buffers of %u bytes or a smaller MTU", ep->name,
+			mtu, frame, room, frame);
+		return -ENOTSUP;
+	}
+	ETH_LOG(NOTICE, "port %s: its MTU %u means frames of up to %u bytes, the RX "
+		"buffers hold %u and the device cannot chain them (no RX scatter)",
+		ep->name, mtu, frame, room);
+	return 0;
+}
+
+/* Where a queue needs more, the heap's ENOMEM is real (1 MiB is more than
+ * the rings of any queue of 4096 descriptors). */
+#define ETH_QUEUE_MEM_MAX (1u << 20)
+
+/*
+ * A queue the device would not set up. A PMD's ENOMEM while the heap has
+ * megabytes free is no lack of memory but a value it cannot use (net_null's
+ * "size=abc" is a packet size of 0): say so, EINVAL. Other codes pass.
+ */
+static int
+queue_error(const struct eth_port *ep, const char *dir, uint16_t q,
+	    uint16_t desc, int socket, int ret)
+{
+	struct rte_malloc_socket_stats st;
+	int s = socket == SOCKET_ID_ANY ? (int)rte_socket_id() : socket;
+
+	if (ret == -ENOMEM && rte_malloc_get_socket_stats(s, &st) == 0 &&
+	    st.greatest_free_size >= ETH_QUEUE_MEM_MAX) {
+		ETH_LOG(ERR, "port %s: the device cannot set up %s queue %u (%u "
+			"descriptors): it says no memory, but %zu KiB are free in "
+			"one block: %s", ep->name, dir, q, desc,
+			st.greatest_free_size >> 10, ep->hotplugged ?
+			"check the device's arguments" : "a value it cannot use");
+		return -EINVAL;
+	}
+	ETH_LOG(ERR, "port %s: %s queue %u (%u descriptors): %s", ep->name, dir,
+		q, desc, strerror(-ret));
+	return ret;
+}
+
 static int
 eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 {
@@ -206,15 +391,39 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 	struct rte_eth_conf ec;
 	struct rte_eth_dev_info di;
 	const char *n = ep->name;
-	uint16_t q, rxd, txd;
+	uint64_t rx_offloads;
+	uint16_t q, rxd, txd, mtu, cur;
 	int socket, ret;
 
 	ret = rte_eth_dev_info_get(ep->port_id, &di);
 	if (ret < 0) {
 		return ret;
 	}
+	/*
+	 * DPDK's rxmode.mtu = 0 means 1500: configure with the device's MTU
+	 * and change it afterwards with set_mtu, so a device that cannot
+	 * change it keeps it.
+	 */
+	if (rte_eth_dev_get_mtu(ep->port_id, &cur) != 0) {
+		cur = RTE_ETHER_MTU;
+	}
+	mtu = cur;
+	if (c->mtu != 0) {
+		if (c->mtu < di.min_mtu || c->mtu > di.max_mtu) {
+			ETH_LOG(ERR, "port %s: MTU %u is outside the device's range "
+				"%u..%u", n, c->mtu, di.min_mtu, di.max_mtu);
+			return -EINVAL;
+		}
+		mtu = c->mtu;
+	}
+	rx_offloads = c->rx_offloads;
+	ret = eth_frame_check(ep, c, &di, mtu, &rx_offloads);
+	if (ret < 0) {
+		return ret;
+	}
 	memset(&ec, 0, sizeof(ec));
-	ec.rxmode.offloads = c->rx_offloads;
+	ec.rxmode.mtu = cur;
+	ec.rxmode.offloads = rx_offloads;
 	ec.txmode.offloads = c->tx_offloads;
 	if (c->rss) {
 		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -246,8 +455,13 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 			"the device's limits)", n, rxd, txd, c->nb_rx_desc,
 			c->nb_tx_desc);
 	}
-	if (c->mtu != 0) {
+	if (mtu != cur) {
 		ret = rte_eth_dev_set_mtu(ep->port_id, c->mtu);
+		if (ret == -ENOTSUP) {
+			ETH_LOG(ERR, "port %s: the device cannot change its MTU (%u asked)",
+				n, c->mtu);
+			return -ENOTSUP;
+		}
 		if (ret < 0) {
 			ETH_LOG(ERR, "port %s: MTU %u refused (device range %u..%u): %s",
 				n, c->mtu, di.min_mtu, di.max_mtu, strerror(-ret));
@@ -263,7 +477,7 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 		struct rte_eth_rxconf rxc = di.default_rxconf;
 		struct rte_mempool *mp = NULL;
 
-		rxc.offloads = c->rx_offloads;
+		rxc.offloads = rx_offloads;
 		if (c->rx_poolset != NULL) {
 			unsigned int i, k = nb_poolset_count(c->rx_poolset);
 
@@ -278,9 +492,7 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 		}
 		ret = rte_eth_rx_queue_setup(ep->port_id, q, rxd, socket, &rxc, mp);
 		if (ret < 0) {
-			ETH_LOG(ERR, "port %s: RX queue %u (%u descriptors): %s", n, q,
-				rxd, strerror(-ret));
-			return ret;
+			return queue_error(ep, "RX", q, rxd, socket, ret);
 		}
 	}
 	for (q = 0; q < c->nb_tx_queues; q++) {
@@ -289,9 +501,7 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 		txc.offloads = c->tx_offloads;
 		ret = rte_eth_tx_queue_setup(ep->port_id, q, txd, socket, &txc);
 		if (ret < 0) {
-			ETH_LOG(ERR, "port %s: TX queue %u (%u descriptors): %s", n, q,
-				txd, strerror(-ret));
-			return ret;
+			return queue_error(ep, "TX", q, txd, socket, ret);
 		}
 	}
 	if (c->promiscuous && rte_eth_promiscuous_get(ep->port_id) != 1) {
@@ -307,7 +517,7 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 	ep->nb_txq = c->nb_tx_queues;
 	ep->nb_rxd = rxd;
 	ep->nb_txd = txd;
-	ep->rx_offloads = c->rx_offloads;
+	ep->rx_offloads = rx_offloads;
 	ep->tx_offloads = c->tx_offloads;
 	return 0;
 }
@@ -350,35 +560,33 @@ static void
 eth_close(struct nb_port *p)
 {
 	struct eth_port *ep = ep_of(p);
-	struct rte_eth_dev_info di;
-	struct rte_device *dev = NULL;
+	uint16_t mtu;
 	int ret;
 
 	if (ep == NULL) {
 		return;
 	}
-	if (rte_eth_dev_info_get(ep->port_id, &di) == 0) {
-		dev = di.device;
-	}
 	if (ep->promisc_set &&
 	    rte_eth_promiscuous_disable(ep->port_id) < 0) {
 		ETH_LOG(WARNING, "port %s: promiscuous mode left on", ep->name);
+	}
+	if (!ep->hotplugged && ep->mtu_known &&
+	    rte_eth_dev_get_mtu(ep->port_id, &mtu) == 0 && mtu != ep->mtu_orig &&
+	    rte_eth_dev_set_mtu(ep->port_id, ep->mtu_orig) < 0) {
+		ETH_LOG(WARNING, "port %s: MTU left at %u (was %u)", ep->name, mtu,
+			ep->mtu_orig);
 	}
 	if (ep->owned) {
 		rte_eth_dev_owner_unset(ep->port_id, ep->owner_id);
 		rte_eth_dev_owner_delete(ep->owner_id);
 	}
-	/* Closing releases the queues and the buffers the rings hold. */
-	ret = rte_eth_dev_close(ep->port_id);
-	if (ret < 0) {
-		ETH_LOG(WARNING, "port %s: close: %s", ep->name, strerror(-ret));
-	}
-	if (ep->hotplugged && dev != NULL) {
-		ret = rte_dev_remove(dev);
+	if (ep->hotplugged) {
+		/* Closing releases the queues and the buffers the rings hold. */
+		ret = rte_eth_dev_close(ep->port_id);
 		if (ret < 0) {
-			ETH_LOG(WARNING, "port %s: removing the device: %s", ep->name,
-				strerror(-ret));
+			ETH_LOG(WARNING, "port %s: close: %s", ep->name, strerror(-ret));
 		}
+		eth_unplug(ep, ep->name);
 	}
 	nb_port_drv_set_priv(p, NULL);
 	free(ep);

@@ -8,8 +8,10 @@
  * The ring of direction e (end e's TX queue q -> the peer's RX queue q) is
  * created by end e when it is configured and lives as long as the pair (a
  * pair lives while one of its ends is open), so a polling end never sees a
- * ring go away. The link is up while both ends are started; an end whose
- * peer is not started refuses to transmit (nb_port_tx_burst() returns 0). An
+ * ring go away. The link is up while both ends are started; TX queue q
+ * takes packets only while both ends are started and the peer has RX queue
+ * q (else nb_port_tx_burst() returns 0: nothing is held where no one reads
+ * it). An
  * end that stops frees what is waiting in the rings it receives from;
  * closing the last end frees everything still in the rings.
  */
@@ -45,7 +47,7 @@ struct loop_q {
 	struct loop_pair *pair;
 	struct rte_ring **ring;		/* &pair->ring[dir][q] */
 	const bool *self_started;	/* RX: this end */
-	const bool *peer_started;	/* TX: the other end */
+	const bool *tx_ok;		/* TX: &pair->tx_ok[end][q] */
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t refused;		/* TX: not taken (ring full, link down) */
@@ -66,6 +68,8 @@ struct loop_pair {
 	struct rte_ring *ring[2][NB_PORT_MAX_QUEUES];
 	bool open[2];
 	bool started[2];
+	uint16_t nb_rxq[2];		/* RX queues of each end (0: not configured) */
+	bool tx_ok[2][NB_PORT_MAX_QUEUES]; /* end e may send on queue q */
 	struct loop_pair *next;
 };
 
@@ -110,7 +114,7 @@ loop_tx(void *queue, struct rte_mbuf **m, uint16_t n)
 	struct loop_q *q = queue;
 	unsigned int put;
 
-	if (unlikely(!__atomic_load_n(q->peer_started, __ATOMIC_ACQUIRE))) {
+	if (unlikely(!__atomic_load_n(q->tx_ok, __ATOMIC_ACQUIRE))) {
 		q->refused += n;
 		return 0;
 	}
@@ -134,6 +138,25 @@ ring_drain(struct rte_ring *r)
 	}
 	while ((k = rte_ring_sc_dequeue_burst(r, (void **)m, RTE_DIM(m), NULL)) > 0) {
 		rte_pktmbuf_free_bulk(m, k);
+	}
+}
+
+/*
+ * Recompute which TX queues may send (g_lock held): queue q of end e while
+ * both ends are started and the peer has RX queue q.
+ */
+static void
+tx_ok_update(struct loop_pair *pr)
+{
+	unsigned int e, q;
+
+	for (e = 0; e < 2; e++) {
+		bool up = pr->started[e] && pr->started[1 - e];
+
+		for (q = 0; q < NB_PORT_MAX_QUEUES; q++) {
+			__atomic_store_n(&pr->tx_ok[e][q], up && q < pr->nb_rxq[1 - e],
+					 __ATOMIC_RELEASE);
+		}
 	}
 }
 
@@ -291,12 +314,16 @@ loop_configure(struct nb_port *p, const struct nb_port_conf *c)
 	for (q = 0; q < c->nb_tx_queues; q++) {
 		le->txq[q].pair = pr;
 		le->txq[q].ring = &pr->ring[e][q];
-		le->txq[q].peer_started = &pr->started[1 - e];
+		le->txq[q].tx_ok = &pr->tx_ok[e][q];
 		txv[q] = &le->txq[q];
 	}
 	le->nb_rxq = c->nb_rx_queues;
 	le->nb_txq = c->nb_tx_queues;
 	le->nb_desc = desc;
+	pthread_mutex_lock(&g_lock);
+	pr->nb_rxq[e] = c->nb_rx_queues;
+	tx_ok_update(pr);
+	pthread_mutex_unlock(&g_lock);
 	if (c->mtu != 0) {
 		le->mtu = c->mtu;
 	}
@@ -308,7 +335,10 @@ loop_start(struct nb_port *p)
 {
 	struct loop_end *le = nb_port_drv_priv(p);
 
+	pthread_mutex_lock(&g_lock);
 	__atomic_store_n(&le->pair->started[le->end], true, __ATOMIC_RELEASE);
+	tx_ok_update(le->pair);
+	pthread_mutex_unlock(&g_lock);
 	return 0;
 }
 
@@ -317,7 +347,10 @@ loop_stop(struct nb_port *p)
 {
 	struct loop_end *le = nb_port_drv_priv(p);
 
+	pthread_mutex_lock(&g_lock);
 	__atomic_store_n(&le->pair->started[le->end], false, __ATOMIC_RELEASE);
+	tx_ok_update(le->pair);
+	pthread_mutex_unlock(&g_lock);
 	drain_inbound(le->pair, le->end);
 	return 0;
 }
@@ -335,6 +368,8 @@ loop_close(struct nb_port *p)
 	pr = le->pair;
 	pthread_mutex_lock(&g_lock);
 	__atomic_store_n(&pr->started[le->end], false, __ATOMIC_RELEASE);
+	pr->nb_rxq[le->end] = 0;
+	tx_ok_update(pr);
 	drain_inbound(pr, le->end);
 	pr->open[le->end] = false;
 	if (!pr->open[1 - le->end]) {
