@@ -82,6 +82,7 @@ struct fwd_cfg {
 	const char *specs[FWD_MAX_SPECS];
 	unsigned int nb_specs;
 	bool flush_rx;
+	bool no_lsc;			/* --no-lsc-interrupt */
 	bool no_promisc;		/* --no-promisc */
 	bool tx_first;			/* --tx-first */
 	bool csum_keep_l2;		/* --csum-keep-l2 */
@@ -127,6 +128,11 @@ struct fwd_port {
 	uint16_t nb_rxq, nb_txq;
 	uint16_t eal_port_id;	/* EAL probed it (--vdev): its ethdev port,
 				   closed at exit; else RTE_MAX_ETHPORTS */
+	bool removed;		/* NB_PORT_EV_REMOVED came (events.c) */
+	int8_t link_said;	/* the link state last printed (-1: none) */
+	bool stopped;		/* stopped after its removal: ... */
+	struct nb_port_stats final;	/* ... its counters then (the stop's
+					   RX drain is not forwarding) */
 };
 
 /** A stream: what one poller forwards. */
@@ -160,6 +166,7 @@ struct fwd_stream {
 	uint16_t core_idx;		/* index among the forwarding lcores */
 	bool rx_counted;		/* c.rx counts port receives (not ring dequeues) */
 	bool no_tx;			/* never transmits (rxonly, latency receiver) */
+	bool quit;			/* its poller is being unregistered (events.c) */
 	uint64_t pkts;			/* packets this poller handled (cycles/packet) */
 	struct fwd_counters c;
 	uint64_t burst_hist[FWD_MAX_BURST + 1];
@@ -212,7 +219,16 @@ void fwd_engines_config(const struct fwd_cfg *c);
 int fwd_pipe_worker(void *arg);
 int fwd_latrx(void *arg);
 
+/* events.c */
+/** Event handlers on the main lcore, the link watch (before the start). */
+int fwd_events_setup(void);
+/** After the ports started: their link state is the reference. */
+void fwd_events_started(void);
+
 /* stats.c */
+/** Port @p p's counters with the engines' TX drops (frozen once a removed
+ * port is stopped). */
+void fwd_port_stats(unsigned int p, struct nb_port_stats *s);
 int fwd_stats_poller(void *arg);
 /** Print the summary (and JSON); lost < 0: audit failed. */
 void fwd_summary(FILE *f, int lost);

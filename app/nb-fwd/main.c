@@ -127,6 +127,7 @@ open_ports(void)
 	conf.nb_tx_desc = c->txd;
 	conf.pool = g_fwd.pool;
 	conf.promiscuous = !c->no_promisc;	/* testpmd's default */
+	conf.no_lsc_interrupt = c->no_lsc;
 	conf.rss = c->rxq > 1;
 	for (i = 0; i < nprobed; i++) {
 		ret = open_port(names[i], &conf);
@@ -618,6 +619,11 @@ main(int argc, char **argv)
 		code = ret == -EINVAL ? 2 : 1;
 		goto out_ports;
 	}
+	ret = fwd_events_setup();
+	if (ret != 0) {
+		code = 1;
+		goto out_ports;
+	}
 	if (c->stats_period > 0 &&
 	    nb_poller_register(rte_get_main_lcore(), fwd_stats_poller, NULL,
 			       (uint64_t)(c->stats_period * 1e6), "fwd-stats") == NULL) {
@@ -635,6 +641,7 @@ main(int argc, char **argv)
 		}
 		nb_port_stats_reset(g_fwd.ports[p].port);
 	}
+	fwd_events_started();
 	if (c->flush_rx) {
 		flush_rx();
 		for (p = 0; p < g_fwd.nb_ports; p++) {

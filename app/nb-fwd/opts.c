@@ -151,9 +151,11 @@ fwd_usage(FILE *f)
 		"  --tx-first             send one burst of txonly packets on every\n"
 		"                         stream before forwarding (starts traffic on\n"
 		"                         a loop) [off]\n"
-		"  --no-flush-rx, --auto-start, --no-lsc-interrupt\n"
+		"  --no-flush-rx, --auto-start\n"
 		"                         testpmd's; nb-fwd's defaults already (no RX\n"
-		"                         flush, forwarding at start, no LSC interrupt)\n"
+		"                         flush, forwarding at start)\n"
+		"  --no-lsc-interrupt     do not ask ports for link interrupts (no\n"
+		"                         'link up/down' lines from ethdev ports) [off]\n"
 		"  --no-promisc           leave promiscuous mode off (testpmd's option;\n"
 		"                         nb-fwd turns it on and restores it at close)\n"
 		"                         [promiscuous on]\n"
@@ -431,7 +433,9 @@ fwd_parse_args(struct fwd_cfg *c, int argc, char **argv)
 			c->flush_rx = false;
 			break;
 		case O_AUTO_START:	/* nb-fwd always starts forwarding */
-		case O_NO_LSC:		/* nb-fwd registers no LSC interrupt */
+			break;
+		case O_NO_LSC:
+			c->no_lsc = true;
 			break;
 		case O_TX_FIRST:
 			c->tx_first = true;

@@ -16,11 +16,15 @@
 #include "fwd.h"
 
 /* Port stats, with the engines' TX drops added (testpmd's TX-dropped). */
-static void
-port_stats(unsigned int p, struct nb_port_stats *s)
+void
+fwd_port_stats(unsigned int p, struct nb_port_stats *s)
 {
 	unsigned int i;
 
+	if (g_fwd.ports[p].stopped) {
+		*s = g_fwd.ports[p].final;	/* removed and stopped */
+		return;
+	}
 	memset(s, 0, sizeof(*s));
 	if (g_fwd.ports[p].port == NULL ||
 	    nb_port_stats(g_fwd.ports[p].port, s) != 0) {
@@ -61,7 +65,7 @@ fwd_stats_poller(void *arg)
 		struct nb_port_stats s;
 		double rxp, txp, rxg, txg;
 
-		port_stats(p, &s);
+		fwd_port_stats(p, &s);
 		rxp = (double)(s.ipackets - g_fwd.last_ipk[p]) / secs / 1e6;
 		txp = (double)(s.opackets - g_fwd.last_opk[p]) / secs / 1e6;
 		rxg = (double)(s.ibytes - g_fwd.last_ib[p]) * 8 / secs / 1e9;
@@ -131,7 +135,7 @@ collect(void)
 	S.secs = (double)(g_fwd.stop_tsc - g_fwd.start_tsc) /
 		 (double)rte_get_tsc_hz();
 	for (p = 0; p < g_fwd.nb_ports; p++) {
-		port_stats(p, &S.port[p]);
+		fwd_port_stats(p, &S.port[p]);
 	}
 	for (i = 0; i < g_fwd.nb_streams; i++) {
 		const struct fwd_stream *fs = g_fwd.streams[i];

@@ -16,6 +16,10 @@
 /** Define and register the log type logtype_nb_<name> ("nb.<name>"). */
 #define NB_LOG_REGISTER(name) RTE_LOG_REGISTER_DEFAULT(logtype_nb_##name, NOTICE)
 
+/** Declare the log type of NB_LOG_REGISTER(<name>) for another file of
+ * the same library. */
+#define NB_LOG_DECLARE(name) extern int logtype_nb_##name
+
 /** One log line through rte_log, prefixed with the library name. The
  * arguments are evaluated only when the line will be written (a debug line
  * that looks things up costs nothing when debug logging is off). */

@@ -129,6 +129,9 @@ struct nb_port_conf {
 	uint64_t tx_offloads;	/**< RTE_ETH_TX_OFFLOAD_*: each must be reported by the device */
 	uint32_t pool_inflight;	/**< buffers in flight for the sizing rule, or NB_PORT_INFLIGHT_AUTO */
 	int socket_id;		/**< socket of the rings; SOCKET_ID_ANY: the device's */
+	bool no_lsc_interrupt;	/**< do not ask the device for link interrupts
+				     (testpmd's --no-lsc-interrupt): no
+				     NB_PORT_EV_LINK from an ethdev port */
 };
 
 /** Link state. */
@@ -285,6 +288,86 @@ int nb_port_stop(struct nb_port *p);
  *   negative errno from the device.
  */
 int nb_port_link(struct nb_port *p, struct nb_link *link, uint32_t timeout_ms);
+
+/** Port event: the link went up or down (nb_port_link() tells which). The
+ * ethdev driver raises it from RTE_ETH_EVENT_INTR_LSC where the device
+ * reports link interrupts (RTE_ETH_DEV_INTR_LSC); the loop driver when
+ * the peer end starts, stops or closes. */
+#define NB_PORT_EV_LINK (1u << 0)
+/** Port event: the device is gone (RTE_ETH_EVENT_INTR_RMV, or its ethdev
+ * port destroyed under nbkit). Stop polling its queues, then
+ * nb_port_close() it: its buffers come back. */
+#define NB_PORT_EV_REMOVED (1u << 1)
+
+/**
+ * An event handler: runs on the reactor lcore given to
+ * nb_port_event_handler_set(), as a reactor message.
+ *
+ * @param p
+ *   The port (open while the handler runs; the handler may close it).
+ * @param events
+ *   NB_PORT_EV_* bits raised since the last delivery (coalesced: three
+ *   link flaps may arrive as one NB_PORT_EV_LINK).
+ * @param arg
+ *   The handler's argument.
+ */
+typedef void (*nb_port_event_fn)(struct nb_port *p, uint32_t events, void *arg);
+
+/**
+ * Deliver a port's events to @p fn on reactor @p lcore (lib/reactor:
+ * nb_reactors_init() first). Drivers raise events on any thread -- DPDK's
+ * interrupt thread for ethdev callbacks -- and the handler never runs
+ * there: each delivery is a message to @p lcore (one queued per port at a
+ * time; events raised meanwhile are or-ed into it). Events raised before a
+ * handler was set are delivered when it is set.
+ *
+ * A delivery queued when the port is closed does nothing; nb_port_close()
+ * from another thread while the handler runs waits for it to return.
+ * Set the handler before the reactors start, or on @p lcore.
+ *
+ * @param p
+ *   The port.
+ * @param lcore
+ *   A reactor lcore.
+ * @param fn
+ *   The handler; NULL stops deliveries (events stay pending, see
+ *   nb_port_events_take()).
+ * @param arg
+ *   Its argument.
+ * @return
+ *   0; -EINVAL for a NULL port or an lcore EAL does not run; -ENODEV when
+ *   events are pending and @p lcore takes no message (they stay pending).
+ */
+int nb_port_event_handler_set(struct nb_port *p, unsigned int lcore,
+			      nb_port_event_fn fn, void *arg);
+
+/**
+ * Compare the port's link with what this call saw last time and raise
+ * NB_PORT_EV_LINK when it changed (the first call only records it). For
+ * PMDs that update their link state without raising
+ * RTE_ETH_EVENT_INTR_LSC (net_tap in DPDK 22.11 does so): call it from a
+ * timed poller, one port at a time, not concurrently for the same port.
+ * It also queues again a delivery the handler's reactor refused (its ring
+ * was full): events are never dropped, at worst delayed to the next call.
+ *
+ * @param p
+ *   The port.
+ * @return
+ *   1 when a change was raised, 0 when none, -EINVAL for a NULL port, or
+ *   a negative errno from the device.
+ */
+int nb_port_link_watch(struct nb_port *p);
+
+/**
+ * Take the events raised and not yet delivered (for a program that polls
+ * instead of setting a handler).
+ *
+ * @param p
+ *   The port.
+ * @return
+ *   NB_PORT_EV_* bits, now cleared; 0 for none or a NULL port.
+ */
+uint32_t nb_port_events_take(struct nb_port *p);
 
 /**
  * The port's MAC address.

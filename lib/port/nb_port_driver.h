@@ -128,6 +128,18 @@ void nb_port_drv_set_ethdev(struct nb_port *p, uint16_t port_id);
 int nb_port_drv_set_queues(struct nb_port *p, void *const *rxq,
 			   void *const *txq);
 
+/**
+ * Raise port events (NB_PORT_EV_*), from any thread, between open and the
+ * end of the driver's close: lib/port delivers them to the port's handler
+ * as a reactor message (nb_port_event_handler_set()). Never blocks.
+ *
+ * @param p
+ *   The port.
+ * @param events
+ *   NB_PORT_EV_* bits.
+ */
+void nb_port_drv_event(struct nb_port *p, uint32_t events);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,26 +22,13 @@
 #include "nb_internal.h"
 #include "nb_port.h"
 #include "nb_port_driver.h"
+#include "port_internal.h"
 
 NB_LOG_REGISTER(port);
-
-#define PORT_LOG(level, ...) NB_LOG(port, level, __VA_ARGS__)
 
 /* Most drivers and ports nbkit keeps track of. */
 #define MAX_DRIVERS 8
 #define MAX_PORTS RTE_MAX_ETHPORTS
-
-struct nb_port {
-	struct nb_port__fast fast;	/* first: the inline fast path reads it */
-	const struct nb_port_ops *ops;
-	const char *drv_name;
-	void *priv;
-	int index;
-	bool started;
-	uint16_t nb_q;			/* entries of fast.q */
-	struct nb_port_conf conf;	/* as applied (rss_hf resolved) */
-	char spec[256];
-};
 
 struct driver {
 	const char *name;
@@ -401,6 +388,9 @@ nb_port_open(const char *spec, const struct nb_port_conf *conf)
 	p->fast.rx_burst = drv->ops->rx_burst;
 	p->fast.tx_burst = drv->ops->tx_burst;
 	ret = conf_copy(spec, conf, &p->conf);
+	if (ret == 0) {
+		ret = port_ev_open(p);
+	}
 	if (ret < 0) {
 		rte_free(p);
 		rte_errno = -ret;
@@ -408,6 +398,7 @@ nb_port_open(const char *spec, const struct nb_port_conf *conf)
 	}
 	ret = drv->ops->open(p, spec);
 	if (ret < 0) {
+		port_ev_release(p);
 		rte_free(p);
 		rte_errno = -ret;
 		return NULL;
@@ -459,6 +450,7 @@ nb_port_open(const char *spec, const struct nb_port_conf *conf)
 	return p;
 fail:
 	drv->ops->close(p);
+	port_ev_release(p);
 	port_free(p);
 	rte_errno = -ret;
 	return NULL;
@@ -485,6 +477,7 @@ nb_port_close(struct nb_port *p)
 			 (void *)p);
 		return -EINVAL;
 	}
+	port_ev_detach(p);	/* no handler uses p from here on */
 	if (p->started) {
 		ret = nb_port_stop(p);
 	}
@@ -493,7 +486,8 @@ nb_port_close(struct nb_port *p)
 	g_ports[idx] = NULL;
 	pthread_mutex_unlock(&g_lock);
 	stash_flush(p);
-	p->ops->close(p);
+	p->ops->close(p);	/* no driver event after this */
+	port_ev_release(p);
 	port_free(p);
 	return ret;
 }

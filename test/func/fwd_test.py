@@ -754,6 +754,67 @@ def case_testpmd_opts():
     check(s["streams"]["rx"] > 64, "--tx-first: received %d" % s["streams"]["rx"])
 
 
+def case_events():
+    """Port events: a removed port (raised through the driver API after
+    300 ms: no software PMD raises RTE_ETH_EVENT_INTR_RMV) stops its streams
+    and then itself while the other pair forwards on, counters balanced,
+    nothing lost; a net_tap link flapped and then deleted under traffic
+    gives one line per change and a clean exit."""
+    env = dict(os.environ, NB_FWD_TEST_REMOVE="0:300")
+    jf = os.path.join(TMP, "ev.json")
+    cmd = [NB_FWD] + EAL + ["--vdev", "net_null0", "--vdev", "net_null1",
+                            "--vdev", "net_null2", "--vdev", "net_null3", "--",
+                            "--duration", "1.2", "--json", jf]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=60, env=env)
+    check(p.returncode == 0, "removal: exit %d\n%s" % (p.returncode, p.stderr[-2000:]))
+    check("port 0 (net_null0) removed: stopping 2 stream(s) that use it" in p.stdout,
+          "no removal line: %s" % p.stdout[:1500])
+    check("port 0 (net_null0) stopped" in p.stdout, "port 0 not stopped")
+    check("buffers lost: 0" in p.stdout, "buffers lost")
+    s = [json.loads(l) for l in open(jf) if '"summary"' in l][-1]
+    pt = s["ports"]
+    for a, b in ((0, 1), (1, 0), (2, 3), (3, 2)):
+        check(pt[a]["rx_packets"] == pt[b]["tx_packets"] + pt[b]["tx_dropped"],
+              "port %d rx %d != port %d tx %d + dropped %d" % (a, pt[a]["rx_packets"],
+              b, pt[b]["tx_packets"], pt[b]["tx_dropped"]))
+    # the other pair went on for the whole 1.2 s: much more than 300 ms' worth
+    check(pt[2]["rx_packets"] > 2 * pt[0]["rx_packets"] > 0,
+          "after the removal: port 2 rx %d, port 0 rx %d" % (pt[2]["rx_packets"],
+          pt[0]["rx_packets"]))
+
+    iface = "nbev%d" % (os.getpid() % 100000)
+    cmd = [NB_FWD] + EAL + ["--vdev", "net_tap0,iface=" + iface, "--",
+                            "--forward-mode", "txonly", "--stats-period", "0"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        check(line.startswith("nb-fwd: txonly"), "nb-fwd did not start: %r" % line)
+        time.sleep(0.5)
+        sh("ip", "link", "set", iface, "down")
+        time.sleep(0.5)
+        sh("ip", "link", "set", iface, "up")
+        time.sleep(0.5)
+        sh("ip", "link", "del", iface)	# under traffic
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        out = line + out
+        check(p.returncode == 0, "tap: exit %d\n%s" % (p.returncode, err[-2000:]))
+        check("runtime error:" not in err and "Sanitizer" not in err,
+              "sanitizer report:\n" + err[-3000:])
+        ev = [l for l in out.splitlines() if "(net_tap0): link" in l]
+        check(len(ev) == 3 and ev[0].endswith("link down") and
+              "link up" in ev[1] and ev[2].endswith("link down"),
+              "link lines: %s" % ev)
+        check("buffers lost: 0" in out, "tap: buffers lost:\n" + out[-1500:])
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        subprocess.run(["ip", "link", "del", iface], stderr=subprocess.DEVNULL)
+
+
 CASES = {
     "cli": case_cli,
     "null-modes": case_null_modes,
@@ -773,6 +834,7 @@ CASES = {
     "pools": case_pools,
     "promisc": case_promisc,
     "testpmd-opts": case_testpmd_opts,
+    "events": case_events,
 }
 
 if __name__ == "__main__":

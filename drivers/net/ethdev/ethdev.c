@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <rte_bus.h>
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_devargs.h>
 #include <rte_errno.h>
@@ -46,6 +47,8 @@ struct eth_port {
 	bool configured;
 	bool promisc_set;	/* we turned promiscuous mode on: off at close */
 	bool mtu_known;		/* mtu_orig was read at open */
+	bool cb_set;		/* the event callbacks are registered */
+	bool destroyed;		/* RTE_ETH_EVENT_DESTROY: the port id is no more ours */
 	uint16_t mtu_orig;	/* the MTU at open, restored at close */
 	char bus[32];		/* hot-plugged: the device's bus ... */
 	char dev[RTE_DEV_NAME_MAX_LEN]; /* ... and its name, for the removal */
@@ -199,6 +202,71 @@ eth_plug(struct eth_port *ep, const char *spec, bool has_args)
 	return 0;
 }
 
+/* The ethdev events nbkit turns into port events. */
+static const enum rte_eth_event_type eth_events[] = {
+	RTE_ETH_EVENT_INTR_LSC, RTE_ETH_EVENT_INTR_RMV, RTE_ETH_EVENT_DESTROY,
+};
+
+/* On the thread that raised it (DPDK's interrupt thread, or the one that
+ * releases the port): hand it to lib/port, which delivers it as a message. */
+static int
+eth_event_cb(uint16_t port_id, enum rte_eth_event_type type, void *cb_arg,
+	     void *ret_param)
+{
+	struct nb_port *p = cb_arg;
+
+	RTE_SET_USED(port_id);
+	RTE_SET_USED(ret_param);
+	if (type == RTE_ETH_EVENT_INTR_LSC) {
+		nb_port_drv_event(p, NB_PORT_EV_LINK);
+		return 0;
+	}
+	if (type == RTE_ETH_EVENT_DESTROY) {
+		__atomic_store_n(&ep_of(p)->destroyed, true, __ATOMIC_RELEASE);
+	}
+	nb_port_drv_event(p, NB_PORT_EV_REMOVED);
+	return 0;
+}
+
+static void
+eth_events_unset(struct nb_port *p, struct eth_port *ep)
+{
+	unsigned int i;
+
+	if (!ep->cb_set) {
+		return;
+	}
+	for (i = 0; i < RTE_DIM(eth_events); i++) {
+		/* -EAGAIN while the callback runs on the interrupt thread */
+		while (rte_eth_dev_callback_unregister(ep->port_id, eth_events[i],
+						       eth_event_cb, p) == -EAGAIN) {
+			rte_delay_us_sleep(100);
+		}
+	}
+	ep->cb_set = false;
+}
+
+static int
+eth_events_set(struct nb_port *p, struct eth_port *ep)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < RTE_DIM(eth_events); i++) {
+		ret = rte_eth_dev_callback_register(ep->port_id, eth_events[i],
+						    eth_event_cb, p);
+		if (ret < 0) {
+			ETH_LOG(ERR, "port %s: event callback: %s", ep->name,
+				strerror(-ret));
+			ep->cb_set = true;
+			eth_events_unset(p, ep);
+			return ret;
+		}
+		ep->cb_set = true;
+	}
+	return 0;
+}
+
 static int
 eth_open(struct nb_port *p, const char *spec)
 {
@@ -237,9 +305,17 @@ eth_open(struct nb_port *p, const char *spec)
 	if (ret < 0) {
 		goto fail;
 	}
+	ret = eth_events_set(p, ep);
+	if (ret < 0) {
+		goto fail;
+	}
 	ep->mtu_known = rte_eth_dev_get_mtu(ep->port_id, &ep->mtu_orig) == 0;
 	return 0;
 fail:
+	if (ep->owned) {
+		rte_eth_dev_owner_unset(ep->port_id, ep->owner_id);
+		rte_eth_dev_owner_delete(ep->owner_id);
+	}
 	if (ep->hotplugged) {
 		eth_unplug(ep, spec);
 	}
@@ -422,6 +498,11 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 		return ret;
 	}
 	memset(&ec, 0, sizeof(ec));
+	/* link and removal interrupts where the device has them */
+	ec.intr_conf.lsc = !c->no_lsc_interrupt && di.dev_flags != NULL &&
+		(*di.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0;
+	ec.intr_conf.rmv = di.dev_flags != NULL &&
+		(*di.dev_flags & RTE_ETH_DEV_INTR_RMV) != 0;
 	ec.rxmode.mtu = cur;
 	ec.rxmode.offloads = rx_offloads;
 	ec.txmode.offloads = c->tx_offloads;
@@ -564,6 +645,15 @@ eth_close(struct nb_port *p)
 	int ret;
 
 	if (ep == NULL) {
+		return;
+	}
+	eth_events_unset(p, ep);
+	if (__atomic_load_n(&ep->destroyed, __ATOMIC_ACQUIRE)) {
+		/* released under us: the id may be another device's by now */
+		ETH_LOG(WARNING, "port %s: its ethdev port was destroyed while "
+			"open", ep->name);
+		nb_port_drv_set_priv(p, NULL);
+		free(ep);
 		return;
 	}
 	if (ep->promisc_set &&

@@ -11,9 +11,9 @@
  * ring go away. The link is up while both ends are started; TX queue q
  * takes packets only while both ends are started and the peer has RX queue
  * q (else nb_port_tx_burst() returns 0: nothing is held where no one reads
- * it). An
- * end that stops frees what is waiting in the rings it receives from;
- * closing the last end frees everything still in the rings.
+ * it). An end that stops frees what is waiting in the rings it receives
+ * from; closing the last end frees everything still in the rings. When the link
+ * (both ends started) goes up or down, both open ends get NB_PORT_EV_LINK.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -69,6 +69,8 @@ struct loop_pair {
 	bool open[2];
 	bool started[2];
 	uint16_t nb_rxq[2];		/* RX queues of each end (0: not configured) */
+	struct nb_port *port[2];	/* the open ends, for link events */
+	bool link_up;			/* both ends started */
 	bool tx_ok[2][NB_PORT_MAX_QUEUES]; /* end e may send on queue q */
 	struct loop_pair *next;
 };
@@ -148,14 +150,19 @@ ring_drain(struct rte_ring *r)
 static void
 tx_ok_update(struct loop_pair *pr)
 {
+	bool up = pr->started[0] && pr->started[1];
 	unsigned int e, q;
 
 	for (e = 0; e < 2; e++) {
-		bool up = pr->started[e] && pr->started[1 - e];
-
 		for (q = 0; q < NB_PORT_MAX_QUEUES; q++) {
 			__atomic_store_n(&pr->tx_ok[e][q], up && q < pr->nb_rxq[1 - e],
 					 __ATOMIC_RELEASE);
+		}
+	}
+	if (up != pr->link_up) {
+		pr->link_up = up;
+		for (e = 0; e < 2; e++) {
+			nb_port_drv_event(pr->port[e], NB_PORT_EV_LINK);
 		}
 	}
 }
@@ -229,6 +236,7 @@ loop_open(struct nb_port *p, const char *spec)
 		goto out;
 	}
 	pr->open[e] = true;
+	pr->port[e] = p;
 	le->pair = pr;
 	le->end = e;
 	le->mtu = RTE_ETHER_MTU;
@@ -372,6 +380,7 @@ loop_close(struct nb_port *p)
 	tx_ok_update(pr);
 	drain_inbound(pr, le->end);
 	pr->open[le->end] = false;
+	pr->port[le->end] = NULL;
 	if (!pr->open[1 - le->end]) {
 		for (pp = &g_pairs; *pp != pr; pp = &(*pp)->next) {
 		}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <rte_dev.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -30,6 +31,8 @@
 #include "nb_env.h"
 #include "nb_pool.h"
 #include "nb_port.h"
+#include "nb_port_driver.h"
+#include "nb_reactor.h"
 #include "nb_test.h"
 
 #define BURST 32
@@ -1103,6 +1106,207 @@ test_loop_tx_refused(void)
 	pool_done(pool);
 }
 
+/* ---- events ------------------------------------------------------------- */
+
+static unsigned int g_worker;	/* the second lcore (main()) */
+
+struct ev_seen {
+	unsigned int calls;
+	uint32_t bits;
+	unsigned int lcore;
+	bool link_up;		/* nb_port_link() in the handler */
+	bool close_it;		/* the handler closes the port */
+	unsigned int sleep_ms;	/* the handler takes its time */
+	bool port_ok;		/* the port was usable at the end of the handler */
+};
+
+static void
+ev_handler(struct nb_port *p, uint32_t events, void *arg)
+{
+	struct ev_seen *s = arg;
+	struct nb_link l;
+	struct nb_port_info info;
+
+	s->calls++;
+	s->bits |= events;
+	s->lcore = rte_lcore_id();
+	if (nb_port_link(p, &l, 0) == 0) {
+		s->link_up = l.up;
+	}
+	if (s->sleep_ms != 0) {
+		rte_delay_ms(s->sleep_ms);
+	}
+	s->port_ok = nb_port_info(p, &info) == 0;
+	if (s->close_it) {
+		NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
+	}
+}
+
+/* Run the calling lcore's reactor until nothing is left to do. */
+static void
+ev_poll(void)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+}
+
+static volatile bool g_ev_raise_done;
+
+static int
+ev_raise_remote(void *arg)
+{
+	nb_port_drv_event(arg, NB_PORT_EV_REMOVED);
+	g_ev_raise_done = true;
+	return 0;
+}
+
+/*
+ * Events reach the handler on its lcore as messages: link changes of a loop
+ * pair, coalesced; one raised on another lcore; one raised before the
+ * handler was set; a delivery queued when the port closes does nothing; the
+ * handler may close the port.
+ */
+static void
+test_events(void)
+{
+	struct nb_pool *pool = pool_new("pt_ev", 2047);
+	struct ev_seen sa, sb;
+	struct nb_port_conf c;
+	struct nb_port *a, *b;
+	unsigned int main_lc = rte_lcore_id(), worker;
+
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_init(NULL), 0);
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	conf_with(&c, pool);
+	a = nb_port_open("loop:ev/0", &c);
+	b = nb_port_open("loop:ev/1", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(nb_port_event_handler_set(a, RTE_MAX_LCORE, ev_handler,
+						  &sa), -EINVAL);
+	NB_TEST_ASSERT_INT_EQ(nb_port_event_handler_set(a, main_lc, ev_handler,
+							&sa), 0);
+	NB_TEST_ASSERT_INT_EQ(nb_port_event_handler_set(b, main_lc, ev_handler,
+							&sb), 0);
+	/* one end started: the link stays down, no event */
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(a), 0);
+	ev_poll();
+	NB_TEST_ASSERT_INT_EQ(sa.calls, 0);
+	/* both: up, one delivery each, on the handler's lcore */
+	NB_TEST_ASSERT_INT_EQ(nb_port_start(b), 0);
+	ev_poll();
+	NB_TEST_ASSERT_INT_EQ(sa.calls, 1);
+	NB_TEST_ASSERT_INT_EQ(sb.calls, 1);
+	NB_TEST_ASSERT_INT_EQ(sa.bits, NB_PORT_EV_LINK);
+	NB_TEST_ASSERT_INT_EQ(sa.lcore, main_lc);
+	CU_ASSERT_TRUE(sa.link_up);
+	/* three flaps before the reactor runs: one delivery, link down */
+	nb_port_stop(b);
+	nb_port_start(b);
+	nb_port_stop(b);
+	ev_poll();
+	NB_TEST_ASSERT_INT_EQ(sa.calls, 2);
+	CU_ASSERT_FALSE(sa.link_up);
+	/* raised on another lcore */
+	worker = g_worker;
+	g_ev_raise_done = false;
+	NB_TEST_ASSERT_INT_EQ(rte_eal_remote_launch(ev_raise_remote, a, worker), 0);
+	rte_eal_wait_lcore(worker);
+	CU_ASSERT_TRUE(g_ev_raise_done);
+	sa.bits = 0;
+	ev_poll();
+	NB_TEST_ASSERT_INT_EQ(sa.calls, 3);
+	NB_TEST_ASSERT_INT_EQ(sa.bits, NB_PORT_EV_REMOVED);
+	/* queued, then the port closes: the delivery does nothing */
+	nb_port_start(b);		/* LINK to both, queued */
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(a), 0);
+	ev_poll();
+	NB_TEST_ASSERT_INT_EQ(sa.calls, 3);
+	/* b saw its link go up, then down when a closed: one delivery */
+	NB_TEST_ASSERT_INT_EQ(sb.calls, 3);
+	/* raised before a handler: taken by polling, or delivered when set */
+	a = nb_port_open("loop:ev/0", &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	nb_port_start(a);		/* b is started: up */
+	NB_TEST_ASSERT_INT_EQ(nb_port_events_take(a), NB_PORT_EV_LINK);
+	NB_TEST_ASSERT_INT_EQ(nb_port_events_take(a), 0);
+	nb_port_stop(a);
+	memset(&sa, 0, sizeof(sa));
+	sa.close_it = true;		/* the handler closes its port */
+	NB_TEST_ASSERT_INT_EQ(nb_port_event_handler_set(a, main_lc, ev_handler,
+							&sa), 0);
+	ev_poll();
+	NB_TEST_ASSERT_INT_EQ(sa.calls, 1);
+	CU_ASSERT_TRUE(sa.port_ok);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(b), 0);
+	ev_poll();
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_fini(), 0);
+	pool_done(pool);
+}
+
+/* The worker runs its reactor until told to stop. */
+static volatile bool g_ev_spin;
+
+static int
+ev_reactor_loop(void *arg)
+{
+	RTE_SET_USED(arg);
+	while (g_ev_spin) {
+		nb_reactor_poll_once(rte_rdtsc());
+	}
+	return 0;
+}
+
+/*
+ * Two lcores: the handler runs on the worker's reactor and takes 50 ms;
+ * the main lcore closes the port meanwhile. Close waits for the handler,
+ * which still finds its port usable (ASan sees any use after free).
+ */
+static void
+test_events_close_race(void)
+{
+	struct nb_pool *pool = pool_new("pt_evr", 2047);
+	struct ev_seen s;
+	struct nb_port_conf c;
+	struct nb_port *a;
+	unsigned int worker, round;
+
+	worker = g_worker;
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_init(NULL), 0);
+	conf_with(&c, pool);
+	for (round = 0; round < 20; round++) {
+		memset(&s, 0, sizeof(s));
+		s.sleep_ms = round % 2 == 0 ? 20 : 0;
+		a = nb_port_open("loop:evr/0", &c);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		NB_TEST_ASSERT_INT_EQ(nb_port_event_handler_set(a, worker,
+						ev_handler, &s), 0);
+		g_ev_spin = true;
+		NB_TEST_ASSERT_INT_EQ(rte_eal_remote_launch(ev_reactor_loop, NULL,
+							    worker), 0);
+		nb_port_drv_event(a, NB_PORT_EV_LINK);
+		if (s.sleep_ms != 0) {
+			while (__atomic_load_n(&s.calls, __ATOMIC_ACQUIRE) == 0) {
+				rte_pause();
+			}
+		}
+		NB_TEST_ASSERT_INT_EQ(nb_port_close(a), 0);
+		if (s.sleep_ms != 0) {
+			/* close returned after the handler */
+			CU_ASSERT_TRUE(__atomic_load_n(&s.port_ok, __ATOMIC_ACQUIRE));
+		}
+		g_ev_spin = false;
+		rte_eal_wait_lcore(worker);
+		CU_ASSERT(s.calls <= 1);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_reactors_fini(), 0);
+	pool_done(pool);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "open_null", test_open_null },
 	{ "open_twice_busy", test_open_twice_busy },
@@ -1123,6 +1327,8 @@ static const CU_TestInfo tests[] = {
 	{ "hotplug_by_device", test_hotplug_by_device },
 	{ "rss_fallback", test_rss_fallback },
 	{ "loop_tx_refused", test_loop_tx_refused },
+	{ "events", test_events },
+	{ "events_close_race", test_events_close_race },
 	CU_TEST_INFO_NULL,
 };
 
@@ -1136,6 +1342,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "nb_env_init: %s\n", strerror(-ret));
 		return NB_TEST_EXIT_ERROR;
 	}
+	g_worker = worker;
 	ret = nb_test_main(argc, argv, "port", tests);
 	nb_env_fini();
 	return ret;
