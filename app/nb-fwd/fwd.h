@@ -207,6 +207,7 @@ struct fwd_app {
 	unsigned int nb_fwd_lcores;
 	uint64_t start_tsc, stop_tsc;
 	FILE *json;
+	uint32_t kept_at_close;		/* buffers closed PMDs keep (info) */
 	/* last stats period */
 	uint64_t last_tsc;
 	uint64_t last_ipk[FWD_MAX_PORTS], last_opk[FWD_MAX_PORTS];

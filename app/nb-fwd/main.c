@@ -164,6 +164,11 @@ close_ports(void)
 
 	for (p = 0; p < g_fwd.nb_ports; p++) {
 		struct fwd_port *fp = &g_fwd.ports[p];
+		struct nb_port_info info;
+
+		if (fp->port != NULL && nb_port_info(fp->port, &info) == 0) {
+			g_fwd.kept_at_close += info.rx_kept_at_close;
+		}
 
 		nb_port_close(fp->port);
 		fp->port = NULL;
@@ -714,6 +719,15 @@ main(int argc, char **argv)
 		int k = atoi(getenv("NB_FWD_TEST_LEAK"));
 
 		while (k-- > 0 && nb_pool_alloc(g_fwd.pool) != NULL) {
+		}
+	}
+	/* buffers a PMD abandoned at close (22.11 net_af_xdp): back home */
+	if (g_fwd.kept_at_close > 0) {
+		int r = nb_pool_reclaim(g_fwd.pool, g_fwd.kept_at_close, NULL);
+
+		if (r > 0) {
+			printf("nb-fwd: %d buffers the PMD kept after close (at most "
+			       "%u expected) taken back\n", r, g_fwd.kept_at_close);
 		}
 	}
 	lost = nb_pool_audit(g_fwd.pool, stderr);

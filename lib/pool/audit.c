@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_telemetry.h>
 
@@ -28,6 +29,8 @@ struct audit_ctx {
 	unsigned int listed;
 	uint64_t now;
 	uint64_t hz;
+	void **found;		/* nb_pool_reclaim(): the missing buffers ... */
+	unsigned int max_found;	/* ... up to this many */
 };
 
 static void
@@ -65,6 +68,9 @@ check_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 	RTE_SET_USED(mp);
 	if (idx >= c->p->size || c->seen[idx] != 0) {
 		return;
+	}
+	if (c->found != NULL && c->missing < c->max_found) {
+		c->found[c->missing] = obj;
 	}
 	c->missing++;
 	if (c->report == NULL || c->listed >= AUDIT_REPORT_MAX) {
@@ -130,17 +136,17 @@ dpdk_walk_free(struct rte_mempool *mp, struct audit_ctx *c)
 	return 0;
 }
 
-int
-nb_pool_audit(struct nb_pool *p, FILE *report)
+/* Walk the pool: c->missing, c->dups and c->strays; c->seen is freed. */
+static int
+audit_walk(struct audit_ctx *cp)
 {
-	struct audit_ctx c = { .p = p, .report = report };
+	struct audit_ctx c = *cp;
+	struct nb_pool *p = c.p;
+	FILE *report = c.report;
 	struct rte_mempool *mp;
 	unsigned int lc, j;
 	int rc;
 
-	if (p == NULL) {
-		return -EINVAL;
-	}
 	mp = p->mp;
 	c.seen = calloc(p->size, 1);
 	if (c.seen == NULL) {
@@ -188,8 +194,79 @@ nb_pool_audit(struct nb_pool *p, FILE *report)
 		fputc('\n', report);
 	}
 	free(c.seen);
+	c.seen = NULL;
+	*cp = c;
+	return 0;
+}
+
+int
+nb_pool_audit(struct nb_pool *p, FILE *report)
+{
+	struct audit_ctx c = { .p = p, .report = report };
+	int rc;
+
+	if (p == NULL) {
+		return -EINVAL;
+	}
+	rc = audit_walk(&c);
+	if (rc != 0) {
+		return rc;
+	}
 	/* A buffer free twice is as wrong as one missing: count both. */
 	return (int)(c.missing + c.dups);
+}
+
+int
+nb_pool_reclaim(struct nb_pool *p, unsigned int max, FILE *report)
+{
+	struct audit_ctx c = { .p = p };
+	unsigned int i;
+	int rc;
+
+	if (p == NULL) {
+		return -EINVAL;
+	}
+	if (max == 0) {
+		return 0;
+	}
+	c.max_found = RTE_MIN(max, p->size);
+	c.found = calloc(c.max_found, sizeof(void *));
+	if (c.found == NULL) {
+		return -ENOMEM;
+	}
+	rc = audit_walk(&c);
+	if (rc == 0 && (c.missing > max || c.dups > 0 || c.strays > 0)) {
+		if (report != NULL) {
+			fprintf(report, "pool %s: %u buffers missing (at most %u "
+				"expected), %u free twice: nothing taken back\n",
+				p->name, c.missing, max, c.dups);
+		}
+		rc = -EBUSY;
+	}
+	if (rc == 0) {
+		for (i = 0; i < c.missing; i++) {
+			struct rte_mbuf *m = c.found[i];
+
+			/* one segment each: a stale next must not free a
+			 * buffer twice (it may be among the found) */
+			m->next = NULL;
+			m->nb_segs = 1;
+			rte_mbuf_refcnt_set(m, 1);
+			if (RTE_MBUF_DIRECT(m)) {
+				rte_pktmbuf_free_seg(m);
+			} else {
+				c.missing--;	/* attached to what? left */
+				c.found[i--] = c.found[c.missing];
+			}
+		}
+		if (report != NULL && c.missing > 0) {
+			fprintf(report, "pool %s: %u abandoned buffers taken back\n",
+				p->name, c.missing);
+		}
+		rc = (int)c.missing;
+	}
+	free(c.found);
+	return rc;
 }
 
 static const char *

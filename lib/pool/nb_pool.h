@@ -713,6 +713,29 @@ int nb_pool_stats_reset(struct nb_pool *p);
 int nb_pool_audit(struct nb_pool *p, FILE *report);
 
 /**
+ * Take back the buffers missing from the pool that no one will ever free:
+ * those a driver abandoned. DPDK 22.11's net_af_xdp keeps the buffers of
+ * its fill rings after close (nb_port_info.rx_kept_at_close says how many
+ * at most). Call it as nb_pool_audit(): when no thread holds a buffer of
+ * the pool any more (the ports closed, every buffer of the application
+ * freed), so that every missing buffer is an abandoned one.
+ *
+ * @param p
+ *   The pool.
+ * @param max
+ *   Most buffers the caller knows to be abandoned. When more are missing,
+ *   or a buffer is free twice, nothing is taken back: the rest is a leak
+ *   (or corruption) nb_pool_audit() must report.
+ * @param report
+ *   Where to write one line of what was done, or NULL.
+ * @return
+ *   The number of buffers taken back (0..max), -EBUSY when more than @p max
+ *   were missing or the pool is corrupt (nothing taken), -EINVAL for a
+ *   NULL pool, -ENOMEM.
+ */
+int nb_pool_reclaim(struct nb_pool *p, unsigned int max, FILE *report);
+
+/**
  * Print a pool's configuration and statistics for people.
  *
  * @param p

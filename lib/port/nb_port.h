@@ -180,6 +180,11 @@ struct nb_port_info {
 	bool started;		/**< nb_port_start() was called */
 	uint64_t rss_hf;	/**< RSS hash fields in use; 0: no RSS (not
 				     asked, or the device hashes none of them) */
+	uint32_t rx_kept_at_close; /**< most buffers the PMD is known to keep
+				     after close, never to free them (DPDK
+				     22.11 net_af_xdp: its fill rings and
+				     RX rings); nb_pool_reclaim() takes them
+				     back once nothing else holds buffers */
 };
 
 /** One extended statistic. */

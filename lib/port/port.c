@@ -289,6 +289,10 @@ pool_check(struct nb_port *p, const struct nb_port_info *info)
 	for (q = 0; q < c->nb_rx_queues; q++) {
 		struct nb_pool *pl = c->rx_pools != NULL ? c->rx_pools[q] : c->pool;
 
+		if (pl == NULL) {
+			continue;	/* a driver that takes no RX pool (loop) */
+		}
+
 		for (i = 0; i < np && pools[i] != pl; i++) {
 		}
 		if (i == np) {
@@ -302,7 +306,8 @@ pool_check(struct nb_port *p, const struct nb_port_info *info)
 		struct rte_mempool *mp = nb_pool_mempool(pools[i]);
 		uint64_t rx = (uint64_t)fed[i] * info->nb_rx_desc;
 		uint64_t cache = (uint64_t)mp->cache_size * 3 / 2 * rte_lcore_count();
-		uint64_t need = rx + cache + inflight;
+		/* what a PMD holds beyond its descriptors (af_xdp fill rings) */
+		uint64_t need = rx + cache + inflight + info->rx_kept_at_close;
 
 		if (nb_pool_stats_get(pools[i], &st) != 0 || st.size >= need) {
 			continue;

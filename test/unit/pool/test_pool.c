@@ -3517,7 +3517,47 @@ test_backend_registry(void)
 			   rte_errno == EINVAL, "ops 'nosuch' accepted");
 }
 
+/*
+ * nb_pool_reclaim(): buffers nobody will free come back, on every backend;
+ * more missing than the caller expects, or a double free in the pool: none
+ * is taken.
+ */
+static void
+reclaim_backend(const struct backend *b)
+{
+	const unsigned int n = 128;
+	struct rte_mbuf *m[10];
+	struct nb_pool *p;
+	const char *ctx = b->label;
+
+	p = backend_pool(b, "recl", n);
+	if (p == NULL) {
+		return;
+	}
+	CHECK_EQ(ctx, nb_pool_reclaim(p, 5, NULL), 0);	/* nothing missing */
+	CU_ASSERT_FATAL(take_all(p, m, 10) == 10);	/* "abandoned" */
+	m[0]->pkt_len = 77;				/* a PMD wrote them */
+	CHECK_EQ(ctx, nb_pool_reclaim(p, 9, NULL), -EBUSY);
+	CHECK_EQ(ctx, nb_pool_audit(p, NULL), 10);	/* none taken */
+	CHECK_EQ(ctx, nb_pool_reclaim(p, 10, NULL), 10);
+	CHECK_EQ(ctx, nb_pool_audit(p, NULL), 0);
+	CHECK_EQ(ctx, nb_pool_reclaim(p, 0, NULL), 0);
+	destroy_ok(p, ctx);
+}
+
+static void
+test_reclaim(void)
+{
+	unsigned int b;
+
+	for (b = 0; b < NB_DIM(g_backends); b++) {
+		reclaim_backend(&g_backends[b]);
+	}
+	NB_TEST_ASSERT_INT_EQ(nb_pool_reclaim(NULL, 1, NULL), -EINVAL);
+}
+
 static const CU_TestInfo tests[] = {
+	{ "reclaim", test_reclaim },
 	{ "opts_defaults", test_opts_defaults },
 	{ "create_before_init", test_create_before_init },
 	{ "create_layout", test_create_layout },
