@@ -705,7 +705,10 @@ icmp_reply(struct fwd_stream *fs, struct rte_mbuf *m, const struct fwd_hdrs *h)
 	sum = (uint16_t)~ic->icmp_cksum + (uint16_t)~rte_cpu_to_be_16(0x0800) + 0;
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	ic->icmp_cksum = (uint16_t)~sum;
+	/* eqn. 3 never gives 0xffff, the only valid sum of an all-zero
+	 * message (id 0, seq 0, zero payload; fwd_fuzz found it): 0xffff is
+	 * right wherever 0x0000 is */
+	ic->icmp_cksum = (uint16_t)~sum != 0 ? (uint16_t)~sum : 0xffff;
 	src = fs->ip_any ? ip->dst_addr : fs->ip;
 	ip->dst_addr = ip->src_addr;
 	ip->src_addr = src;
