@@ -37,7 +37,9 @@
 enum fwd_bad {
 	FWD_BAD_ZERO_LEN = 0,	/**< pkt_len 0 */
 	FWD_BAD_RUNT,		/**< shorter than an Ethernet header */
-	FWD_BAD_OVERSIZE,	/**< longer than --max-pkt-len (+4 per VLAN tag) */
+	FWD_BAD_OVERSIZE,	/**< longer than the parser's max_pkt_len (+4 per
+				     VLAN tag); never in nb-fwd (FWD_NO_MAX_LEN):
+				     --max-pkt-len is the ports' MTU, as in testpmd */
 	FWD_BAD_VLAN_STACK,	/**< more than two VLAN tags */
 	FWD_BAD_SPLIT_HDR,	/**< headers not in the first segment */
 	FWD_BAD_TRUNC_L3,	/**< IPv4 header cut short */
@@ -50,6 +52,9 @@ enum fwd_bad {
 
 /** Names of enum fwd_bad, as the summary and JSON print them. */
 extern const char *const fwd_bad_names[FWD_BAD_MAX];
+
+/** A stream's max_pkt_len in nb-fwd: no frame is too long for an engine. */
+#define FWD_NO_MAX_LEN (UINT32_MAX / 2)
 
 enum fwd_topology {
 	FWD_TOPO_PAIRED = 0,

@@ -128,6 +128,9 @@ open_ports(void)
 	conf.pool = g_fwd.pool;
 	conf.promiscuous = !c->no_promisc;	/* testpmd's default */
 	conf.no_lsc_interrupt = c->no_lsc;
+	/* testpmd's --max-pkt-len: the MTU, Ethernet header and CRC off */
+	conf.mtu = c->max_pkt_len != 0 ? (uint16_t)(c->max_pkt_len -
+		   RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN) : 0;
 	conf.rss = c->rxq > 1;
 	for (i = 0; i < nprobed; i++) {
 		ret = open_port(names[i], &conf);
@@ -240,7 +243,7 @@ stream_new(unsigned int rx_pi, uint16_t rxq, unsigned int tx_pi, uint16_t txq,
 	fs->tx_dst = g_fwd.cfg.peer[tx_pi];
 	fs->mp = nb_pool_mempool(g_fwd.pool);
 	fs->pool = g_fwd.pool;
-	fs->max_pkt_len = g_fwd.cfg.max_pkt_len;
+	fs->max_pkt_len = FWD_NO_MAX_LEN;	/* the port's MTU decides, not us */
 	fs->nb_flows = g_fwd.cfg.flowgen_flows;
 	fs->ip = g_fwd.cfg.ip;
 	fs->ip_any = !g_fwd.cfg.has_ip;

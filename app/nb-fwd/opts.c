@@ -88,7 +88,7 @@ fwd_cfg_defaults(struct fwd_cfg *c)
 	c->flowgen_flows = 1024;
 	c->pool_ops = "percore";
 	c->pool_mode = "fast";
-	c->max_pkt_len = RTE_ETHER_MAX_LEN;
+	c->max_pkt_len = 0;		/* the ports' own MTU */
 	c->pipeline_ring = 4096;
 	/* testpmd's default peers: 02:00:00:00:00:<port> */
 	for (i = 0; i < FWD_MAX_PORTS; i++) {
@@ -161,7 +161,10 @@ fwd_usage(FILE *f)
 		"                         [promiscuous on]\n"
 		"  --latency              txonly: stamp TSC + sequence; txonly and rxonly:\n"
 		"                         measure them (histogram, gaps) [off]\n"
-		"  --max-pkt-len N        longer frames count as oversize [%u]\n"
+		"  --max-pkt-len N        the ports' largest RX frame, as testpmd's: MTU\n"
+		"                         N - 18; frames above one buffer arrive as\n"
+		"                         chains where the port can scatter, else a\n"
+		"                         warning [the ports' MTU]\n"
 		"  --pipeline-ring N      pipeline: RX -> worker ring size [4096]\n"
 		"  --idle P               reactor idle policy: backoff (an idle reactor\n"
 		"                         sleeps until its next timer or message; a busy\n"
@@ -170,7 +173,7 @@ fwd_usage(FILE *f)
 		"                         (one more counter per burst) [off]\n"
 		"  --help                 this text\n"
 		"  --version              versions of nb-fwd and DPDK\n",
-		FWD_MAX_BURST, RTE_MBUF_DEFAULT_BUF_SIZE, RTE_ETHER_MAX_LEN);
+		FWD_MAX_BURST, RTE_MBUF_DEFAULT_BUF_SIZE);
 }
 
 static int

@@ -238,7 +238,9 @@ print_summary(FILE *f)
 		S.tot.dropped, S.tot.nombuf, S.tot.not_ip, S.tot.ext_skipped);
 	fprintf(f, "  Bad frames:");
 	for (b = 0; b < FWD_BAD_MAX; b++) {
-		fprintf(f, " %s %" PRIu64, fwd_bad_names[b], S.tot.bad[b]);
+		if (b != FWD_BAD_OVERSIZE) {	/* never counted (fwd.h) */
+			fprintf(f, " %s %" PRIu64, fwd_bad_names[b], S.tot.bad[b]);
+		}
 	}
 	fprintf(f, "\n");
 	if (strcmp(g_fwd.eng->name, "csum") == 0) {
@@ -334,8 +336,10 @@ print_json(FILE *f, int lost)
 		S.tot.csum_bad_ip, S.tot.csum_bad_l4,
 		S.tot.arp_replies, S.tot.icmp_replies);
 	for (b = 0; b < FWD_BAD_MAX; b++) {
-		fprintf(f, "%s\"%s\":%" PRIu64, b ? "," : "", fwd_bad_names[b],
-			S.tot.bad[b]);
+		if (b != FWD_BAD_OVERSIZE) {	/* never counted (fwd.h) */
+			fprintf(f, "%s\"%s\":%" PRIu64, b ? "," : "",
+				fwd_bad_names[b], S.tot.bad[b]);
+		}
 	}
 	fprintf(f, "},\"cores\":[");
 	for (j = 0; j < S.nb_cores; j++) {

@@ -16,7 +16,9 @@
  *   ("--vdev net_null0" on the EAL command line): nbkit adopts it and gives
  *   it back as it found it. nb_port_close() (or a failed open) stops it,
  *   restores its MTU and promiscuous mode and releases its ownership, so
- *   it can be opened again, and never closes it: what nbkit did not create it
+ *   it can be opened again (the MTU only where the device sets it at
+ *   runtime: net_ring, net_pcap keep the last configured one), and never
+ *   closes it: what nbkit did not create it
  *   does not destroy. Its queues stay set up (DPDK releases queues only when
  *   the port is closed): buffers a PMD keeps in its RX ring after a stop
  *   (virtio, af_xdp) stay out of their pool until the application calls
@@ -118,7 +120,12 @@ struct nb_port_conf {
 	struct nb_poolset *rx_poolset; /**< NULL, or a pool set that feeds every RX
 					    queue (all its classes, smallest first:
 					    needs a device with several RX mempools) */
-	uint16_t mtu;		/**< 0: leave the device's MTU */
+	uint16_t mtu;		/**< 0: leave the device's MTU. Frames of the
+				     MTU (plus the device's L2 overhead) that
+				     do not fit one RX buffer switch
+				     RTE_ETH_RX_OFFLOAD_SCATTER on where the
+				     device reports it, else a warning gives
+				     the numbers */
 	bool rss;		/**< RSS over the RX queues (needs nb_rx_queues > 1);
 				     where the device hashes none of rss_hf
 				     there is no RSS (a notice, as testpmd) */
@@ -224,9 +231,7 @@ void nb_port_conf_init(struct nb_port_conf *conf, size_t opts_size);
  *   - EBUSY: the device is already open (by nbkit or another owner);
  *   - ENOTSUP: the device cannot do what the configuration asks for: an
  *     offload it does not report (the log names it), promiscuous mode,
- *     several RX mempools, changing its MTU, or an MTU whose frames do not
- *     fit one RX buffer where it cannot chain buffers (no RX scatter; where
- *     it can, RTE_ETH_RX_OFFLOAD_SCATTER is switched on);
+ *     several RX mempools;
  *   - ENOMEM: out of memory;
  *   - other positive errno values the device gives when configured.
  */

@@ -410,9 +410,10 @@ rx_room(const struct nb_port_conf *c)
 /*
  * Frames of @mtu (plus the device's L2 overhead, DPDK's rule) against the RX
  * buffers: a frame that does not fit one buffer needs RX scatter, which is
- * switched on where the device reports it. Where it does not, an MTU the
- * caller asked for is refused with the numbers; the device's own MTU, kept,
- * gets a notice.
+ * switched on where the device reports it; where it does not, a warning
+ * with the numbers (net_pcap chains jumbo frames without reporting RX
+ * scatter, net_null makes frames of its own size: refusing would refuse
+ * what testpmd runs).
  */
 static int
 eth_frame_check(struct eth_port *ep, const struct nb_port_conf *c,
@@ -438,16 +439,12 @@ eth_frame_check(struct eth_port *ep, const struct nb_port_conf *c,
 		*rx_offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		return 0;
 	}
-	if (c->mtu != 0) {
-		ETH_LOG(ERR, "port %s: MTU %u means frames of up to %u bytes, the RX "
-			"buffers hold %u and the device cannot chain them (no RX "
-			"scatter): give buffers of %u bytes or a smaller MTU", ep->name,
-			mtu, frame, room, frame);
-		return -ENOTSUP;
-	}
-	ETH_LOG(NOTICE, "port %s: its MTU %u means frames of up to %u bytes, the RX "
-		"buffers hold %u and the device cannot chain them (no RX scatter)",
-		ep->name, mtu, frame, room);
+	/* some chain anyway without saying so (net_pcap): testpmd's way,
+	 * the device decides, but not silently */
+	ETH_LOG(WARNING, "port %s: MTU %u means frames of up to %u bytes, the RX "
+		"buffers hold %u and the device reports no RX scatter: it may drop "
+		"or cut longer frames (buffers of %u bytes would hold them)",
+		ep->name, mtu, frame, room, frame);
 	return 0;
 }
 
@@ -498,9 +495,9 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 		return ret;
 	}
 	/*
-	 * DPDK's rxmode.mtu = 0 means 1500: configure with the device's MTU
-	 * and change it afterwards with set_mtu, so a device that cannot
-	 * change it keeps it.
+	 * DPDK's rxmode.mtu = 0 means 1500: configure with the device's MTU,
+	 * or the one asked for (configure is how DPDK gives a device its MTU;
+	 * set_mtu after it applies it to devices that apply it at runtime).
 	 */
 	if (rte_eth_dev_get_mtu(ep->port_id, &cur) != 0) {
 		cur = RTE_ETHER_MTU;
@@ -525,7 +522,7 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 		(*di.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0;
 	ec.intr_conf.rmv = di.dev_flags != NULL &&
 		(*di.dev_flags & RTE_ETH_DEV_INTR_RMV) != 0;
-	ec.rxmode.mtu = cur;
+	ec.rxmode.mtu = mtu;
 	ec.rxmode.offloads = rx_offloads;
 	ec.txmode.offloads = c->tx_offloads;
 	if (c->rss) {
@@ -561,9 +558,7 @@ eth_configure(struct nb_port *p, const struct nb_port_conf *c)
 	if (mtu != cur) {
 		ret = rte_eth_dev_set_mtu(ep->port_id, c->mtu);
 		if (ret == -ENOTSUP) {
-			ETH_LOG(ERR, "port %s: the device cannot change its MTU (%u asked)",
-				n, c->mtu);
-			return -ENOTSUP;
+			ret = 0;	/* no runtime op: configure's MTU is it */
 		}
 		if (ret < 0) {
 			ETH_LOG(ERR, "port %s: MTU %u refused (device range %u..%u): %s",

@@ -899,15 +899,16 @@ test_adopted_open_fails_harmless(void)
 	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
 	NB_TEST_ASSERT_INT_EQ(rte_eth_dev_get_port_by_name("net_ring20", &pid), 0);
 	CU_ASSERT_TRUE(unowned(pid));
-	/* Fails in configure: net_ring cannot change its MTU. The same. */
+	/* Fails in the configure step (an MTU below the device's range,
+	 * promiscuous asked): the same, promiscuous mode and MTU untouched. */
 	conf_with(&c, pool);
-	c.mtu = 1280;
+	c.mtu = 10;
 	c.promiscuous = true;
 	log_capture();
 	CU_ASSERT_PTR_NULL(nb_port_open("net_ring20", &c));
 	log = log_release();
-	NB_TEST_ASSERT_INT_EQ(rte_errno, ENOTSUP);
-	NB_TEST_ASSERT_MSG(strstr(log, "cannot change its MTU") != NULL,
+	NB_TEST_ASSERT_INT_EQ(rte_errno, EINVAL);
+	NB_TEST_ASSERT_MSG(strstr(log, "MTU 10 is outside the device's range") != NULL,
 			   "not said: %s", log);
 	NB_TEST_ASSERT_INT_EQ(rte_eth_dev_get_port_by_name("net_ring20", &pid), 0);
 	CU_ASSERT_TRUE(unowned(pid));
@@ -941,7 +942,12 @@ test_adopted_open_fails_harmless(void)
 	NB_TEST_ASSERT_INT_EQ(rte_eth_dev_close(pid), 0);
 	NB_TEST_ASSERT_INT_EQ(rte_eal_hotplug_remove("vdev", "net_ring20"), 0);
 
-	/* net_null changes its MTU and cannot chain buffers. */
+	/*
+	 * net_null changes its MTU at runtime and cannot chain buffers: an
+	 * MTU whose frames do not fit one is taken with a warning that gives
+	 * the numbers (testpmd takes it; some PMDs chain without saying so).
+	 * An MTU nbkit set is the device's while open, the old one after.
+	 */
 	NB_TEST_ASSERT_INT_EQ(rte_dev_probe("net_null20"), 0);
 	NB_TEST_ASSERT_INT_EQ(rte_eth_dev_get_port_by_name("net_null20", &pid), 0);
 	ec.rxmode.mtu = 1400;
@@ -949,16 +955,17 @@ test_adopted_open_fails_harmless(void)
 	conf_with(&c, pool);
 	c.mtu = 9000;
 	log_capture();
-	CU_ASSERT_PTR_NULL(nb_port_open("net_null20", &c));
+	p = nb_port_open("net_null20", &c);
 	log = log_release();
-	NB_TEST_ASSERT_INT_EQ(rte_errno, ENOTSUP);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	NB_TEST_ASSERT_MSG(strstr(log, "MTU 9000 means frames of up to 9018 "
 				  "bytes, the RX buffers hold 2048") != NULL,
 			   "no numbers in the log: %s", log);
-	CU_ASSERT_TRUE(unowned(pid));
+	NB_TEST_ASSERT_INT_EQ(nb_port_info(p, &info), 0);
+	NB_TEST_ASSERT_INT_EQ(info.mtu, 9000);
+	NB_TEST_ASSERT_INT_EQ(nb_port_close(p), 0);
 	NB_TEST_ASSERT_INT_EQ(rte_eth_dev_get_mtu(pid, &mtu), 0);
 	NB_TEST_ASSERT_INT_EQ(mtu, 1400);
-	/* An MTU nbkit set is the device's while open, the old one after. */
 	c.mtu = 1280;
 	p = nb_port_open("net_null20", &c);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
