@@ -15,6 +15,8 @@ PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev libcunit1-dev meson
 # does not depend on it.
 # gnuplot-nox: test/perf/fwd-vs-testpmd.sh draws its sweep with it.
 PACKAGES+=(gnuplot-nox)
+# iperf3: fwd-iperf sends the kernel's TCP through nb-fwd and testpmd.
+PACKAGES+=(iperf3)
 HP_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB
 HP_MNT=/dev/hugepages
 PROG=setup
