@@ -86,6 +86,18 @@ open_port(const char *spec, const struct nb_port_conf *conf)
 	}
 	fp = &g_fwd.ports[g_fwd.nb_ports];
 	fp->port = nb_port_open(spec, conf);
+	if (fp->port == NULL && rte_errno == ENOTSUP && conf->promiscuous) {
+		/* testpmd goes on without it (virtio without a control queue
+		 * filters nothing anyway) */
+		struct nb_port_conf c = *conf;
+
+		c.promiscuous = false;
+		fp->port = nb_port_open(spec, &c);
+		if (fp->port != NULL) {
+			printf("nb-fwd: port %s: the device refuses promiscuous mode; "
+			       "going on without it\n", spec);
+		}
+	}
 	if (fp->port == NULL) {
 		fprintf(stderr, "nb-fwd: cannot open port '%s': %s\n", spec,
 			rte_strerror(rte_errno));

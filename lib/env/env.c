@@ -784,12 +784,27 @@ extra_has(const struct nb_env_opts *o, const char *opt)
 	return false;
 }
 
+/*
+ * Does a vdev string name a vhost-user device (virtio_user, net_vhost)?
+ * Its peer maps nbkit's memory through file descriptors, at most 8 regions
+ * (VHOST_MEMORY_MAX_NREGIONS): with hugepages that needs
+ * --single-file-segments, which nbkit then adds itself (without, one
+ * memfd already backs all the memory).
+ */
+static bool
+env_vdev_vhost(const char *v)
+{
+	return strncmp(v, "virtio_user", 11) == 0 ||
+	       strncmp(v, "net_virtio_user", 15) == 0 ||
+	       strncmp(v, "net_vhost", 9) == 0 || strncmp(v, "eth_vhost", 9) == 0;
+}
+
 int
 nb_env_init(const struct nb_env_opts *opts)
 {
 	struct argbuf ab = { .argv = g_eal_argv };
 	struct nb_env_opts o;
-	bool huge, adopted;
+	bool huge, adopted, vhost = false;
 	unsigned int i;
 	int rc;
 
@@ -835,6 +850,10 @@ nb_env_init(const struct nb_env_opts *opts)
 	for (i = 0; i < o.nb_vdevs; i++) {
 		arg_push(&ab, "--vdev");
 		arg_push(&ab, o.vdevs[i]);
+		vhost |= env_vdev_vhost(o.vdevs[i]);
+	}
+	if (huge && vhost && !extra_has(&o, "--single-file-segments")) {
+		arg_push(&ab, "--single-file-segments");
 	}
 	for (i = 0; i < o.nb_pci_devs; i++) {
 		arg_push(&ab, "-a");
@@ -924,7 +943,10 @@ struct eal_said {
 	bool no_pci;	/* --no-pci */
 	bool verbose;	/* -v */
 	bool help;	/* -h/--help: EAL prints its usage and exits */
+	bool vhost;	/* a --vdev of a vhost-user device (env_vdev_vhost()) */
+	bool single;	/* --single-file-segments */
 };
+
 
 /* Does long option @arg ("--name" or "--name=value") name @opt? */
 static bool
@@ -985,6 +1007,13 @@ eal_args_scan(int n, char **argv, struct eal_said *s)
 			s->iova |= is_long(a, "iova-mode");
 			s->no_pci |= is_long(a, "no-pci");
 			s->help |= is_long(a, "help");
+			s->single |= is_long(a, "single-file-segments");
+			if (is_long(a, "vdev")) {
+				const char *v = a[2 + len] == '=' ? a + 3 + len :
+					i + 1 < n ? argv[i + 1] : "";
+
+				s->vhost |= v != NULL && env_vdev_vhost(v);
+			}
 			if (a[2 + len] == '\0' && long_takes_arg(name)) {
 				i++;
 			}
@@ -1113,6 +1142,9 @@ nb_env_init_args(int argc, char **argv)
 			if (!said.shconf) {
 				arg_push(&ab, huge ? "--in-memory" : "--no-shconf");
 			}
+		}
+		if (huge && said.vhost && !said.single) {
+			arg_push(&ab, "--single-file-segments");
 		}
 		/* nbkit's levels first: the user's --log-level come after and win. */
 		if (!said.verbose) {
