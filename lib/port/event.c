@@ -39,7 +39,6 @@ struct port_ev {
 	uint32_t running;	/* a delivery is calling fn */
 	bool queued;		/* a delivery message is queued */
 	int8_t link_seen;	/* nb_port_link_watch(): -1 unknown, 0 down, 1 up */
-	uint64_t send_fails;	/* deliveries the reactor refused */
 };
 
 int
@@ -99,8 +98,8 @@ ev_kick(struct port_ev *e)
 	__atomic_add_fetch(&e->refs, 1, __ATOMIC_ACQ_REL);
 	ret = nb_reactor_send(e->lcore, ev_deliver, e);
 	if (ret != 0) {
+		/* the bits stay pending: the next event or link watch retries */
 		__atomic_store_n(&e->queued, false, __ATOMIC_SEQ_CST);
-		__atomic_add_fetch(&e->send_fails, 1, __ATOMIC_RELAXED);
 		ev_put(e);
 		return false;
 	}

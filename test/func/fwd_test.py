@@ -1092,12 +1092,9 @@ def case_iperf():
     none from a frame nb-fwd damaged or reordered. Retransmissions, drops
     and the throughput ratio against testpmd are printed (figures, not a
     gate)."""
-    eal = EAL + ["--vdev", "net_tap0,iface=IFA", "--vdev", "net_tap1,iface=IFB"]
-    # testpmd gets what nbkit adds by itself: no PCI (never the machine's
-    # NIC), in-memory or no shared config, its own file prefix; its default
-    # pool does not fit --no-huge's 512 MB: 16384 buffers
-    tp = ["dpdk-testpmd"] + eal + ["--no-pci", "--file-prefix", "nbip%d" % os.getpid()] + \
-        ([] if NOHUGE else ["--in-memory"]) + \
+    taps = ["--vdev", "net_tap0,iface=IFA", "--vdev", "net_tap1,iface=IFB"]
+    eal = EAL + taps
+    tp = ["dpdk-testpmd"] + testpmd_eal("ip") + taps + \
         ["--", "--forward-mode=io", "--total-num-mbufs", "16384", "--stats-period", "1"]
     res = {}
     for name, cmd in (("testpmd io", tp),
